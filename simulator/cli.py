@@ -1,0 +1,61 @@
+"""The ``roq`` command line.
+
+Each subcommand lives in its own module under :mod:`simulator.commands` and exposes
+``register(subparsers)``, which adds its parser and sets ``handler`` to a function taking
+the parsed arguments and returning an exit code. Bad input ends with one line on stderr,
+``roq: error: <argument>: <problem>``, and exit status 2; nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .errors import RoqInputError
+
+#: Modules under simulator.commands, in the order their subcommands are listed.
+COMMAND_MODULES = [
+    "casestudy",
+]
+
+
+class CommandError(Exception):
+    """A command-line failure with a one-line message (not bad model input)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roq",
+        description="Return-on-Quality toolkit: service-quality analytics, the ROQ model, Monte Carlo and sensitivity analysis.",
+    )
+    parser.add_argument("--version", action="version", version=f"roq-toolkit {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"simulator.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``roq`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except (RoqInputError, CommandError) as error:
+        print(f"roq: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # unreadable or unwritable files: say which, no traceback
+        print(f"roq: error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("roq: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

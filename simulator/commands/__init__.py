@@ -1,0 +1,1 @@
+"""Subcommands of the ``roq`` command line; see :mod:`simulator.cli`."""

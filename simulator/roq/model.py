@@ -1,0 +1,709 @@
+"""The vectorised Return-on-Quality model: one call evaluates one scenario or ten million.
+
+Rust, Zahorik & Keiningham (1995): a quality programme changes customer retention; the
+market-share recursion
+
+    M_t = [R M_{t-1} + (1 - R' - c)(1 - M_{t-1}) + A (G_t - 1 + c)] / G_t,   G_t = N_t / N_{t-1}
+
+turns retention into a share path; discounted profits with and without the programme give
+NPV and NPV0; the programme's discounted spending is NPVAS; ROQ = (NPV - NPV0) / NPVAS.
+
+:func:`evaluate` takes a mapping of named inputs (see :data:`MODEL_INPUTS`) and returns a
+dict of named numpy arrays. Every input may be a scalar or an array of scenarios (any
+shape; arrays broadcast against each other); inputs whose name ends in ``_path`` carry a
+trailing axis of years 1..T. There is no Python loop over scenarios, only over years, so
+this is the function the Monte Carlo and sensitivity layers propagate uncertainty through.
+
+Units: shares, rates and growth are fractions per year (0.20, not 20); market sizes are
+customers; margin is currency per customer per year; costs are currency; NPVs are in the
+same currency at year 0. Year t flows are discounted by (1 + i)^-t, t = 1..T; the initial
+programme cost is paid at t = 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import numpy as np
+
+from .._validate import as_float_array
+from ..errors import RoqInputError
+from .calibration import SATISFIED_SHARE_CONVENTIONS
+
+__all__ = [
+    "ModelInput",
+    "MODEL_INPUTS",
+    "MODEL_OUTPUTS",
+    "DEFAULT_OUTPUTS",
+    "evaluate",
+    "market_share_path",
+    "npv_of_profit",
+    "npv_of_programme",
+    "return_on_quality",
+    "breakeven_discount_rate",
+    "breakeven_programme_cost",
+    "roq_against_discount_rate",
+]
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """Description and domain of one input of :func:`evaluate`.
+
+    ``low``/``high`` bound the input (``*_open`` excludes the bound itself); ``per_year``
+    inputs carry a trailing axis of years 1..T.
+    """
+
+    name: str
+    description: str
+    unit: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    per_year: bool = False
+
+    def check(self, array: np.ndarray) -> None:
+        """Raise :class:`RoqInputError` if any element lies outside the domain."""
+        if self.low is not None:
+            bad = array <= self.low if self.low_open else array < self.low
+            if bad.any():
+                sign = ">" if self.low_open else ">="
+                raise RoqInputError(self.name, f"must be {sign} {self.low:g} ({self.unit}), got {array[bad].flat[0]:g}")
+        if self.high is not None:
+            bad = array >= self.high if self.high_open else array > self.high
+            if bad.any():
+                sign = "<" if self.high_open else "<="
+                raise RoqInputError(self.name, f"must be {sign} {self.high:g} ({self.unit}), got {array[bad].flat[0]:g}")
+
+
+_SHARE = dict(low=0.0, high=1.0)
+_INPUT_LIST = [
+    ModelInput("horizon", "Number of years T evaluated after year 0", "years", low=1),
+    ModelInput("market_size", "Market size N_0 at year 0", "customers", low=0.0, low_open=True),
+    ModelInput("market_growth", "Market growth g per year, constant over the horizon", "fraction per year", low=-1.0, low_open=True),
+    ModelInput("market_growth_path", "Market growth g_t for years 1..T", "fraction per year", low=-1.0, low_open=True, per_year=True),
+    ModelInput("market_size_path", "Market sizes N_1..N_T", "customers", low=0.0, low_open=True, per_year=True),
+    ModelInput("churn", "Market churn c: share of customers leaving the market per year", "fraction per year", low=0.0, high=1.0, high_open=True),
+    ModelInput("competitor_retention", "Competitors' retention R'", "fraction per year", **_SHARE),
+    ModelInput("attraction", "Firm's attraction A: its share of customers entering the market", "fraction", **_SHARE),
+    ModelInput("initial_share", "Firm's market share M_0 at year 0", "fraction", **_SHARE),
+    ModelInput("retention", "Retention R with the quality programme", "fraction per year", **_SHARE),
+    ModelInput("baseline_retention", "Retention R_0 without the programme", "fraction per year", **_SHARE),
+    ModelInput("satisfied_share", "Satisfied (not delighted) share with the programme", "fraction", **_SHARE),
+    ModelInput("delighted_share", "Delighted share with the programme", "fraction", **_SHARE),
+    ModelInput("repurchase_dissatisfied", "Repurchase rate r1 of dissatisfied customers", "fraction", **_SHARE),
+    ModelInput("repurchase_satisfied", "Repurchase rate r2 of satisfied customers", "fraction", **_SHARE),
+    ModelInput("repurchase_delighted", "Repurchase rate r3 of delighted customers", "fraction", **_SHARE),
+    ModelInput("baseline_satisfied_share", "Satisfied (not delighted) share without the programme", "fraction", **_SHARE),
+    ModelInput("baseline_delighted_share", "Delighted share without the programme", "fraction", **_SHARE),
+    ModelInput("market_share_path", "Given market shares M_1..M_T with the programme (skips the recursion)", "fraction", per_year=True, **_SHARE),
+    ModelInput("baseline_market_share_path", "Given market shares M_1..M_T without the programme", "fraction", per_year=True, **_SHARE),
+    ModelInput("baseline_market_share", "Constant market share without the programme", "fraction", **_SHARE),
+    ModelInput("margin", "Profit margin Y per customer per year", "currency per customer per year"),
+    ModelInput("discount_rate", "Discount rate i (cost of capital) per year", "fraction per year", low=-1.0, low_open=True),
+    ModelInput("initial_cost", "Programme cost paid at year 0", "currency", low=0.0),
+    ModelInput("annual_cost", "Programme cost paid in each year 1..T", "currency per year", low=0.0),
+]
+#: Every input :func:`evaluate` understands, by name.
+MODEL_INPUTS: dict[str, ModelInput] = {item.name: item for item in _INPUT_LIST}
+
+#: Every output :func:`evaluate` can return, with its unit.
+MODEL_OUTPUTS: dict[str, str] = {
+    "npv_with_programme": "NPV of profits with the programme (currency)",
+    "npv_without_programme": "NPV0: NPV of profits without the programme (currency)",
+    "npv_programme_cost": "NPVAS: NPV of programme spending (currency)",
+    "npv_gain": "NPV - NPV0 (currency)",
+    "npv_net": "NPV - NPV0 - NPVAS (currency)",
+    "roq": "Return on quality, gross: (NPV - NPV0) / NPVAS (ratio; feasible when > 1)",
+    "roq_net": "Return on quality, net: (NPV - NPV0 - NPVAS) / NPVAS (ratio; feasible when > 0)",
+    "final_market_share": "Market share M_T with the programme (fraction)",
+    "final_market_share_without_programme": "Market share M_T without the programme (fraction)",
+    "retention": "Retention with the programme (fraction per year)",
+    "baseline_retention": "Retention without the programme (fraction per year)",
+    "market_share_path": "Market shares M_1..M_T with the programme (fraction; trailing year axis)",
+    "market_share_path_without_programme": "Market shares M_1..M_T without the programme (fraction; trailing year axis)",
+    "market_size_path": "Market sizes N_1..N_T (customers; trailing year axis)",
+}
+#: What :func:`evaluate` returns when ``outputs`` is not given (one value per scenario).
+DEFAULT_OUTPUTS = (
+    "npv_with_programme",
+    "npv_without_programme",
+    "npv_programme_cost",
+    "npv_gain",
+    "roq",
+    "roq_net",
+    "final_market_share",
+    "final_market_share_without_programme",
+)
+
+_MIX = ("satisfied_share", "delighted_share", "repurchase_dissatisfied", "repurchase_satisfied", "repurchase_delighted")
+
+
+class _Inputs:
+    """Validated float arrays of a parameters mapping, with the scenario shape."""
+
+    def __init__(self, parameters: Mapping[str, object], validate: bool):
+        if not isinstance(parameters, Mapping):
+            raise RoqInputError("parameters", f"must be a mapping of input names to values, got {type(parameters).__name__}")
+        unknown = sorted(set(parameters) - set(MODEL_INPUTS) - {"satisfied_share_convention"})
+        if unknown:
+            raise RoqInputError(unknown[0], f"is not a model input; known inputs: {', '.join(MODEL_INPUTS)}")
+        self.convention = parameters.get("satisfied_share_convention", "satisfied_or_delighted")
+        if self.convention not in SATISFIED_SHARE_CONVENTIONS:
+            raise RoqInputError("satisfied_share_convention", f"must be one of {', '.join(SATISFIED_SHARE_CONVENTIONS)}, got {self.convention!r}")
+        self.values: dict[str, np.ndarray] = {}
+        horizon = parameters.get("horizon")
+        for name, value in parameters.items():
+            if name in ("satisfied_share_convention", "horizon") or value is None:
+                continue
+            array = as_float_array(value, name)
+            spec = MODEL_INPUTS[name]
+            if validate:
+                if np.isnan(array).any():
+                    raise RoqInputError(name, "has a missing value")
+                spec.check(array)
+            if spec.per_year:
+                if array.ndim == 0:
+                    raise RoqInputError(name, "is a per-year path and needs one value per year (a trailing year axis)")
+                if horizon is None:
+                    horizon = array.shape[-1]
+                elif array.shape[-1] != int(horizon):
+                    raise RoqInputError(name, f"has {array.shape[-1]} years but horizon is {int(horizon)}")
+            self.values[name] = array
+        if horizon is None:
+            raise RoqInputError("horizon", "is required (number of years) unless a *_path input gives it")
+        horizon_array = as_float_array(horizon, "horizon")
+        if horizon_array.ndim != 0 or horizon_array != np.floor(horizon_array) or horizon_array < 1:
+            raise RoqInputError("horizon", f"must be a whole number of years >= 1, got {horizon!r}")
+        self.horizon = int(horizon_array)
+        shapes = [a.shape[:-1] if MODEL_INPUTS[n].per_year else a.shape for n, a in self.values.items()]
+        try:
+            self.shape = np.broadcast_shapes(*shapes) if shapes else ()
+        except ValueError:
+            described = ", ".join(f"{n} {a.shape}" for n, a in self.values.items() if a.ndim)
+            raise RoqInputError("parameters", f"scenario arrays have shapes that do not broadcast together: {described}") from None
+
+    def get(self, name):
+        return self.values.get(name)
+
+    def require(self, name, why):
+        value = self.values.get(name)
+        if value is None:
+            raise RoqInputError(name, f"is required {why}")
+        return value
+
+    def only_one(self, names, why):
+        given = [n for n in names if n in self.values]
+        if len(given) > 1:
+            raise RoqInputError(given[1], f"conflicts with {given[0]}: give only one of {', '.join(names)} {why}")
+        return given[0] if given else None
+
+
+def _retention_from(inputs: _Inputs, prefix: str, validate: bool):
+    """Retention of one arm: given directly, or from the satisfaction mix."""
+    direct_name = "retention" if prefix == "" else "baseline_retention"
+    direct = inputs.get(direct_name)
+    mix_names = [prefix + n if n.endswith("_share") else n for n in _MIX]
+    has_mix = any(prefix + n in inputs.values for n in ("satisfied_share", "delighted_share"))
+    if direct is not None:
+        if has_mix:
+            raise RoqInputError(direct_name, f"conflicts with {prefix}satisfied_share/{prefix}delighted_share: give retention or the satisfaction mix, not both")
+        return direct
+    if not has_mix:
+        return None
+    satisfied, delighted, r1, r2, r3 = (inputs.require(n, f"to compute {direct_name} from the satisfaction mix") for n in mix_names)
+    if validate and np.any(satisfied + delighted > 1 + 1e-12):
+        raise RoqInputError(prefix + "satisfied_share", f"plus {prefix}delighted_share exceeds 1 (100% of customers)")
+    s = satisfied + delighted if inputs.convention == "satisfied_or_delighted" else satisfied
+    return (1.0 - s) * r1 + s * r2 + delighted * (r3 - r2)
+
+
+def _market_sizes(inputs: _Inputs) -> tuple[np.ndarray, np.ndarray]:
+    """Market sizes N_0 (scenario shape) and N_1..N_T (trailing year axis)."""
+    which = inputs.only_one(("market_size_path", "market_growth_path", "market_growth"), "for the market size path")
+    if which is None:
+        raise RoqInputError("market_growth", "is required: give market_growth, market_growth_path or market_size_path")
+    start = inputs.get("market_size")
+    if which == "market_size_path":
+        path = inputs.values["market_size_path"]
+        return start, path
+    if start is None:
+        raise RoqInputError("market_size", f"is required (market size at year 0) with {which}")
+    growth = inputs.values[which]
+    if which == "market_growth":
+        growth = np.broadcast_to(np.asarray(growth)[..., None], growth.shape + (inputs.horizon,))
+    return start, np.asarray(start)[..., None] * np.cumprod(1.0 + growth, axis=-1)
+
+
+def _recursion_inputs(inputs: _Inputs, validate: bool):
+    c = inputs.require("churn", "for the market-share recursion")
+    r_competitor = inputs.require("competitor_retention", "for the market-share recursion")
+    a = inputs.require("attraction", "for the market-share recursion")
+    m0 = inputs.require("initial_share", "for the market-share recursion")
+    if validate and np.any(r_competitor > 1.0 - c + 1e-12):
+        raise RoqInputError("competitor_retention", "must not exceed 1 - churn (competitors cannot keep customers who left the market)")
+    return c, r_competitor, a, m0
+
+
+def _share_path_recursion(m0, retention, r_competitor, churn, attraction, n0, sizes, validate, retention_name):
+    if validate and np.any(retention > 1.0 - churn + 1e-12):
+        raise RoqInputError(retention_name, "must not exceed 1 - churn (the firm cannot keep customers who left the market)")
+    horizon = sizes.shape[-1]
+    previous_size = n0
+    switching_in = 1.0 - r_competitor - churn  # share of competitors' customers who move to us
+    slope = retention - switching_in
+    share = np.asarray(m0, dtype=float)
+    out = np.empty(np.broadcast_shapes(np.shape(share), np.shape(slope), np.shape(attraction), sizes.shape[:-1], np.shape(n0)) + (horizon,))
+    for year in range(horizon):
+        size = sizes[..., year]
+        growth_factor = size / previous_size
+        if validate and np.any(growth_factor - 1.0 + churn < -1e-12):
+            raise RoqInputError("market_growth", f"year {year + 1}: the market shrinks faster than churn (G - 1 + c < 0), so new customers would be negative")
+        share = (slope * share + switching_in + attraction * (growth_factor - 1.0 + churn)) / growth_factor
+        out[..., year] = share
+        previous_size = size
+    return out
+
+
+def _arm_share_path(inputs, validate, n0, sizes, *, baseline: bool):
+    """Share path M_1..M_T of one arm (with programme, or baseline), scenario shape + (T,).
+
+    ``n0`` and ``sizes`` are N_0 and N_1..N_T; only the recursion uses them.
+    """
+    if baseline:
+        which = inputs.only_one(("baseline_market_share_path", "baseline_market_share", "baseline_retention", "baseline_satisfied_share"), "for the no-programme arm")
+        if which == "baseline_market_share_path":
+            return inputs.values[which], None
+        if which == "baseline_market_share":
+            return np.asarray(inputs.values[which])[..., None] * np.ones(inputs.horizon), None
+        retention = _retention_from(inputs, "baseline_", validate)
+        if retention is None:
+            raise RoqInputError("baseline_retention", "is required: give baseline_retention, the baseline satisfaction mix, baseline_market_share or baseline_market_share_path")
+        name = "baseline_retention"
+    else:
+        if "market_share_path" in inputs.values:
+            if "retention" in inputs.values or "satisfied_share" in inputs.values:
+                raise RoqInputError("market_share_path", "conflicts with retention: give the share path or the retention that drives it, not both")
+            return inputs.values["market_share_path"], None
+        retention = _retention_from(inputs, "", validate)
+        if retention is None:
+            raise RoqInputError("retention", "is required: give retention, the satisfaction mix, or market_share_path")
+        name = "retention"
+    if n0 is None:
+        raise RoqInputError("market_size", "is required (market size at year 0) for the market-share recursion")
+    c, r_competitor, a, m0 = _recursion_inputs(inputs, validate)
+    path = _share_path_recursion(m0, retention, r_competitor, c, a, n0, sizes, validate, name)
+    return path, retention
+
+
+def _discount_factors(rate: np.ndarray, horizon: int) -> np.ndarray:
+    """(1 + i)^-t for t = 1..T, shape rate.shape + (T,)."""
+    return (1.0 + np.asarray(rate, dtype=float))[..., None] ** -np.arange(1, horizon + 1, dtype=float)
+
+
+def evaluate(parameters: Mapping[str, object], outputs: Iterable[str] | None = None, *, validate: bool = True) -> dict[str, np.ndarray | float]:
+    """Evaluate the Return-on-Quality model for one scenario or many at once.
+
+    The with-programme arm uses ``market_share_path`` if given, else the market-share
+    recursion (RZK 1995) from ``initial_share`` with ``retention`` (or the satisfaction mix
+    ``satisfied_share``, ``delighted_share``, ``repurchase_*``). The no-programme arm uses
+    ``baseline_market_share_path``, a constant ``baseline_market_share``, or the recursion
+    with ``baseline_retention`` (or ``baseline_satisfied_share``/``baseline_delighted_share``
+    with the same repurchase rates). Then
+
+    - NPV  = sum_t Y M_t N_t (1 + i)^-t  (``npv_with_programme``),
+    - NPV0 = sum_t Y M0_t N_t (1 + i)^-t  (``npv_without_programme``),
+    - NPVAS = initial cost + sum_t annual cost (1 + i)^-t  (``npv_programme_cost``),
+    - ROQ = (NPV - NPV0) / NPVAS (gross, ``roq``; feasible when > 1) and
+      ROQ_net = ROQ - 1 (``roq_net``; feasible when > 0).
+
+    Parameters
+    ----------
+    parameters : mapping of str to float or array_like
+        Named inputs, see :data:`MODEL_INPUTS` for names, units and domains. Scalars and
+        arrays broadcast together (the scenario shape); ``*_path`` inputs have a trailing
+        year axis of length ``horizon``. ``satisfied_share_convention`` (a string, see
+        :func:`simulator.roq.retention`) sets the meaning of the satisfied share.
+    outputs : iterable of str, optional
+        Names from :data:`MODEL_OUTPUTS`; default :data:`DEFAULT_OUTPUTS`.
+    validate : bool, default True
+        Check every input's domain and the model's consistency conditions
+        (R <= 1 - c, R' <= 1 - c, G - 1 + c >= 0, costs not all zero). Only switch off for
+        inputs already validated (e.g. samples of checked distributions).
+
+    Returns
+    -------
+    dict of str to ndarray or float
+        One entry per requested output, of the scenario shape (``*_path`` outputs with a
+        trailing year axis); a float where every input was a scalar.
+
+    Raises
+    ------
+    RoqInputError
+        On an unknown or missing input, a value outside its domain, shapes that do not
+        broadcast, or inconsistent parameters; the message names the input.
+
+    Examples
+    --------
+    Seed 001 (share path as published, 3.02% without the programme):
+
+    >>> from simulator.roq.casestudy import case_study_parameters
+    >>> result = evaluate(case_study_parameters())
+    >>> round(result["roq"], 2)
+    3.72
+    >>> round(result["npv_programme_cost"])
+    2648437886
+    """
+    wanted = tuple(DEFAULT_OUTPUTS if outputs is None else outputs)
+    unknown = [name for name in wanted if name not in MODEL_OUTPUTS]
+    if unknown:
+        raise RoqInputError("outputs", f"unknown output {unknown[0]!r}; choose from {', '.join(MODEL_OUTPUTS)}")
+    inputs = _Inputs(parameters, validate)
+    horizon = inputs.horizon
+    n0, sizes = _market_sizes(inputs)
+    share_path, retention_with = _arm_share_path(inputs, validate, n0, sizes, baseline=False)
+    share_path_without, retention_without = _arm_share_path(inputs, validate, n0, sizes, baseline=True)
+    margin = inputs.require("margin", "(profit per customer per year)")
+    rate = inputs.require("discount_rate", "(cost of capital per year)")
+    initial_cost = inputs.require("initial_cost", "(programme cost at year 0; use 0 if none)")
+    annual_cost = inputs.require("annual_cost", "(programme cost per year; use 0 if none)")
+    discount = _discount_factors(rate, horizon)
+    present_customers = sizes * discount  # N_t (1 + i)^-t
+    npv_with = margin * np.sum(share_path * present_customers, axis=-1)
+    npv_without = margin * np.sum(share_path_without * present_customers, axis=-1)
+    npv_cost = initial_cost + annual_cost * np.sum(discount, axis=-1)
+    if validate and np.any(npv_cost <= 0):
+        raise RoqInputError("initial_cost", "and annual_cost are both zero: ROQ is undefined without programme spending")
+    gain = npv_with - npv_without
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roq = gain / npv_cost
+    full_shape = np.broadcast_shapes(inputs.shape, np.shape(npv_with), np.shape(npv_cost))
+    available = {
+        "npv_with_programme": lambda: npv_with,
+        "npv_without_programme": lambda: npv_without,
+        "npv_programme_cost": lambda: npv_cost,
+        "npv_gain": lambda: gain,
+        "npv_net": lambda: gain - npv_cost,
+        "roq": lambda: roq,
+        "roq_net": lambda: roq - 1.0,
+        "final_market_share": lambda: share_path[..., -1],
+        "final_market_share_without_programme": lambda: share_path_without[..., -1],
+        "retention": lambda: np.nan if retention_with is None else retention_with,
+        "baseline_retention": lambda: np.nan if retention_without is None else retention_without,
+        "market_share_path": lambda: share_path,
+        "market_share_path_without_programme": lambda: share_path_without,
+        "market_size_path": lambda: sizes,
+    }
+    result: dict[str, np.ndarray | float] = {}
+    for name in wanted:
+        value = available[name]()
+        if "_path" in name:
+            value = np.broadcast_to(value, full_shape + (horizon,))
+        else:
+            value = np.broadcast_to(value, full_shape)
+        result[name] = float(value) if value.ndim == 0 else value
+    return result
+
+
+def market_share_path(initial_share, retention, competitor_retention, churn, attraction, market_sizes):
+    """Market-share path M_1..M_T from the RZK (1995) recursion.
+
+    ``M_t = [R M_{t-1} + (1 - R' - c)(1 - M_{t-1}) + A (G_t - 1 + c)] / G_t`` with
+    ``G_t = N_t / N_{t-1}``. Customer flows behind it: retained ``R M N``, switching in
+    ``(1 - R' - c)(1 - M) N``, new ``A (G - 1 + c) N``; with the competitors' flows they add
+    up to the market ``G N``.
+
+    Parameters
+    ----------
+    initial_share : float or array_like
+        M_0, fraction.
+    retention, competitor_retention, churn, attraction : float or array_like
+        R, R', c, A as fractions per year (scenario arrays broadcast).
+    market_sizes : array_like
+        N_0..N_T (customers) along the last axis; T = length - 1.
+
+    Returns
+    -------
+    ndarray
+        Shares M_1..M_T, with a trailing year axis.
+
+    Examples
+    --------
+    Seed 001's one-step forecast (R = 0.3461, R' = 0.9031, c = 0.095, A = 0.0306, G = 1.14,
+    M_t = 0.0707):
+
+    >>> round(float(market_share_path(0.0707, 0.3461, 0.9031, 0.095, 0.0306, [1.0, 1.14])[0]), 4)
+    0.0293
+    """
+    sizes = as_float_array(market_sizes, "market_sizes")
+    if sizes.ndim == 0 or sizes.shape[-1] < 2:
+        raise RoqInputError("market_sizes", "needs at least two values (N_0 and N_1) along the last axis")
+    MODEL_INPUTS["market_size_path"].check(sizes)
+    values = {}
+    for name, value in (("initial_share", initial_share), ("retention", retention), ("competitor_retention", competitor_retention), ("churn", churn), ("attraction", attraction)):
+        values[name] = as_float_array(value, name)
+        MODEL_INPUTS[name].check(values[name])
+    if np.any(values["competitor_retention"] > 1.0 - values["churn"] + 1e-12):
+        raise RoqInputError("competitor_retention", "must not exceed 1 - churn (competitors cannot keep customers who left the market)")
+    return _share_path_recursion(
+        values["initial_share"], values["retention"], values["competitor_retention"], values["churn"], values["attraction"],
+        sizes[..., 0], sizes[..., 1:], True, "retention",
+    )
+
+
+def npv_of_profit(margin, market_shares, market_sizes, discount_rate):
+    """NPV of profits: sum_t Y M_t N_t (1 + i)^-t over years t = 1..T (RZK 1995).
+
+    Parameters
+    ----------
+    margin : float or array_like
+        Y, profit per customer per year (currency).
+    market_shares, market_sizes : array_like
+        M_1..M_T (fractions) and N_1..N_T (customers) along the last axis.
+    discount_rate : float or array_like
+        i per year, > -1.
+
+    Returns
+    -------
+    float or ndarray
+        NPV at year 0 (currency).
+
+    Examples
+    --------
+    Seed 001 without the programme (constant 3.02% share, i = 20%, Y = Rp 250,000):
+
+    >>> sizes = [286859, 309244, 334210, 356219, 381404]
+    >>> round(npv_of_profit(250000, [0.0302] * 5, sizes, 0.20) / 1e9, 4)
+    7.3407
+    """
+    y = as_float_array(margin, "margin")
+    shares = as_float_array(market_shares, "market_shares")
+    MODEL_INPUTS["market_share_path"].check(shares)
+    sizes = as_float_array(market_sizes, "market_sizes")
+    MODEL_INPUTS["market_size_path"].check(sizes)
+    rate = as_float_array(discount_rate, "discount_rate")
+    MODEL_INPUTS["discount_rate"].check(rate)
+    if shares.ndim == 0 or sizes.ndim == 0 or shares.shape[-1] != sizes.shape[-1]:
+        raise RoqInputError("market_shares", f"needs one share per year of market_sizes ({np.shape(sizes)[-1] if sizes.ndim else 1} years)")
+    value = y * np.sum(shares * sizes * _discount_factors(rate, sizes.shape[-1]), axis=-1)
+    return float(value) if np.ndim(value) == 0 else value
+
+
+def npv_of_programme(initial_cost, annual_cost, discount_rate, horizon):
+    """NPV of programme spending (NPVAS): initial cost + sum_{t=1..T} annual cost (1 + i)^-t.
+
+    Parameters
+    ----------
+    initial_cost : float or array_like
+        Cost at year 0 (currency), >= 0.
+    annual_cost : float or array_like
+        Cost in each year 1..T (currency per year), >= 0.
+    discount_rate : float or array_like
+        i per year, > -1.
+    horizon : int
+        T, years.
+
+    Returns
+    -------
+    float or ndarray
+        NPVAS (currency).
+
+    Examples
+    --------
+    Seed 001: Rp 558 million now and Rp 699 million a year for 5 years at 20%:
+
+    >>> round(npv_of_programme(558e6, 699e6, 0.20, 5))
+    2648437886
+    """
+    initial = as_float_array(initial_cost, "initial_cost")
+    MODEL_INPUTS["initial_cost"].check(initial)
+    annual = as_float_array(annual_cost, "annual_cost")
+    MODEL_INPUTS["annual_cost"].check(annual)
+    rate = as_float_array(discount_rate, "discount_rate")
+    MODEL_INPUTS["discount_rate"].check(rate)
+    years = as_float_array(horizon, "horizon")
+    if years.ndim != 0 or years < 1 or years != np.floor(years):
+        raise RoqInputError("horizon", f"must be a whole number of years >= 1, got {horizon!r}")
+    value = initial + annual * np.sum(_discount_factors(rate, int(years)), axis=-1)
+    return float(value) if np.ndim(value) == 0 else value
+
+
+def return_on_quality(npv_with_programme, npv_without_programme, npv_programme_cost, *, convention="gross"):
+    """Return on quality (RZK 1995) of a programme.
+
+    - ``"gross"``: ROQ = (NPV - NPV0) / NPVAS; the programme pays when ROQ > 1 (seed 001).
+    - ``"net"``: ROQ = (NPV - NPV0 - NPVAS) / NPVAS = gross - 1; pays when ROQ > 0.
+
+    Parameters
+    ----------
+    npv_with_programme, npv_without_programme : float or array_like
+        NPV and NPV0 of profits (currency).
+    npv_programme_cost : float or array_like
+        NPVAS (currency), > 0.
+    convention : {"gross", "net"}
+
+    Returns
+    -------
+    float or ndarray
+        ROQ (ratio).
+
+    Examples
+    --------
+    Seed 001 as published:
+
+    >>> round(return_on_quality(17202364737, 7340682076, 2648437886), 2)
+    3.72
+    """
+    npv = as_float_array(npv_with_programme, "npv_with_programme")
+    npv0 = as_float_array(npv_without_programme, "npv_without_programme")
+    cost = as_float_array(npv_programme_cost, "npv_programme_cost")
+    if np.any(cost <= 0):
+        raise RoqInputError("npv_programme_cost", "must be > 0 (ROQ divides by programme spending)")
+    if convention not in ("gross", "net"):
+        raise RoqInputError("convention", f"must be 'gross' or 'net', got {convention!r}")
+    value = (npv - npv0) / cost - (1.0 if convention == "net" else 0.0)
+    return float(value) if np.ndim(value) == 0 else value
+
+
+def _incremental_cash_flows(parameters: Mapping[str, object]):
+    """Year-0 cash flow and years 1..T cash flows of the programme (gain minus spending)."""
+    result = evaluate(parameters, ("market_share_path", "market_share_path_without_programme", "market_size_path"))
+    values = _Inputs(parameters, validate=False)
+    margin = values.require("margin", "(profit per customer per year)")
+    initial = values.require("initial_cost", "(programme cost at year 0)")
+    annual = values.require("annual_cost", "(programme cost per year)")
+    flows = np.asarray(margin)[..., None] * (result["market_share_path"] - result["market_share_path_without_programme"]) * result["market_size_path"]
+    flows = flows - np.asarray(annual)[..., None]
+    return np.asarray(-initial, dtype=float), flows
+
+
+def breakeven_discount_rate(parameters: Mapping[str, object], *, low: float = -0.99, high: float = 100.0, tolerance: float = 1e-12):
+    """Discount rate at which ROQ = 1 (NPV - NPV0 = NPVAS): the programme's internal rate of return.
+
+    Solved by vectorised bisection on the incremental cash flows
+    ``-initial cost, Y (M_t - M0_t) N_t - annual cost`` over ``[low, high]``. The
+    ``discount_rate`` in ``parameters`` is ignored.
+
+    Parameters
+    ----------
+    parameters : mapping
+        Inputs of :func:`evaluate` (scalars or scenario arrays).
+    low, high : float
+        Search interval for the rate (fractions per year).
+    tolerance : float
+        Width of the final bracket.
+
+    Returns
+    -------
+    float or ndarray
+        Break-even rate per scenario; NaN where ROQ - 1 does not change sign on
+        ``[low, high]`` (the programme pays at every rate, or at none).
+
+    Examples
+    --------
+    >>> from simulator.roq.casestudy import case_study_parameters
+    >>> rate = breakeven_discount_rate(case_study_parameters())
+    >>> rate > 0.6
+    True
+    """
+    params = dict(parameters)
+    params["discount_rate"] = 0.0
+    initial, flows = _incremental_cash_flows(params)
+    horizon = flows.shape[-1]
+    exponents = np.arange(1, horizon + 1, dtype=float)
+
+    def net_value(rate):
+        return initial + np.sum(flows * (1.0 + rate)[..., None] ** -exponents, axis=-1)
+
+    shape = np.broadcast_shapes(initial.shape, flows.shape[:-1])
+    lo = np.full(shape, float(low))
+    hi = np.full(shape, float(high))
+    f_lo = net_value(lo)
+    f_hi = net_value(hi)
+    bracketed = np.sign(f_lo) != np.sign(f_hi)
+    for _ in range(200):
+        if np.all(hi - lo <= tolerance):
+            break
+        mid = 0.5 * (lo + hi)
+        f_mid = net_value(mid)
+        same = np.sign(f_mid) == np.sign(f_lo)
+        lo = np.where(same, mid, lo)
+        f_lo = np.where(same, f_mid, f_lo)
+        hi = np.where(same, hi, mid)
+    rate = np.where(bracketed, 0.5 * (lo + hi), np.nan)
+    return float(rate) if rate.ndim == 0 else rate
+
+
+def breakeven_programme_cost(parameters: Mapping[str, object]) -> dict[str, np.ndarray | float]:
+    """Programme spending at which ROQ = 1, three ways.
+
+    - ``cost_multiplier``: factor on both initial and annual cost (equals the gross ROQ);
+    - ``initial_cost``: break-even initial cost with the annual cost as given,
+      NPV - NPV0 - sum_t annual (1 + i)^-t;
+    - ``annual_cost``: break-even annual cost with the initial cost as given,
+      (NPV - NPV0 - initial) / sum_t (1 + i)^-t.
+
+    Parameters
+    ----------
+    parameters : mapping
+        Inputs of :func:`evaluate`.
+
+    Returns
+    -------
+    dict of str to float or ndarray
+        The three break-even values (currency, or a ratio for the multiplier). A negative
+        break-even cost means the programme cannot pay even if that cost were zero.
+
+    Examples
+    --------
+    >>> from simulator.roq.casestudy import case_study_parameters
+    >>> result = breakeven_programme_cost(case_study_parameters())
+    >>> round(result["cost_multiplier"], 2)
+    3.72
+    """
+    result = evaluate(parameters, ("npv_gain", "roq"))
+    values = _Inputs(parameters, validate=False)
+    rate = values.require("discount_rate", "(cost of capital per year)")
+    annuity = np.sum(_discount_factors(rate, values.horizon), axis=-1)
+    initial = values.require("initial_cost", "")
+    annual = values.require("annual_cost", "")
+    out = {
+        "cost_multiplier": result["roq"],
+        "initial_cost": result["npv_gain"] - annual * annuity,
+        "annual_cost": (result["npv_gain"] - initial) / annuity,
+    }
+    return {k: (float(v) if np.ndim(v) == 0 else v) for k, v in out.items()}
+
+
+def roq_against_discount_rate(parameters: Mapping[str, object], discount_rates) -> np.ndarray:
+    """ROQ of one scenario (or scenario array) at each of several discount rates.
+
+    The sensitivity curve of seed 001 (ROQ against i from 0% to 60%).
+
+    Parameters
+    ----------
+    parameters : mapping
+        Inputs of :func:`evaluate`; its ``discount_rate`` is replaced.
+    discount_rates : array_like
+        1-D rates (fractions per year).
+
+    Returns
+    -------
+    ndarray
+        ROQ with shape (len(discount_rates),) + scenario shape.
+
+    Examples
+    --------
+    >>> from simulator.roq.casestudy import case_study_parameters
+    >>> curve = roq_against_discount_rate(case_study_parameters(), [0.0, 0.2, 0.4])
+    >>> [round(v, 2) for v in curve]
+    [3.77, 3.72, 3.67]
+    """
+    rates = as_float_array(discount_rates, "discount_rates", ndim=1)
+    MODEL_INPUTS["discount_rate"].check(rates)
+    probe = _Inputs(parameters, validate=False)
+    params = dict(parameters)
+    params["discount_rate"] = rates.reshape((-1,) + (1,) * len(probe.shape))
+    return np.asarray(evaluate(params, ("roq",))["roq"])
