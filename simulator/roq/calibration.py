@@ -265,8 +265,10 @@ def market_growth(market_size, previous_market_size):
 
     Examples
     --------
-    >>> round(market_growth(286859, 250760), 4)
-    0.1440
+    Seed 001's first year (the paper prints 14.39%):
+
+    >>> round(market_growth(286859, 250760), 5)
+    0.14396
     """
     size = check_range(as_float_array(market_size, "market_size"), "market_size", 0.0, None, low_open=True)
     previous = check_range(as_float_array(previous_market_size, "previous_market_size"), "previous_market_size", 0.0, None, low_open=True)
