@@ -2,7 +2,10 @@
 
 Each subcommand lives in its own module under :mod:`simulator.commands` and exposes
 ``register(subparsers)``, which adds its parser and sets ``handler`` to a function taking
-the parsed arguments and returning an exit code. Bad input ends with one line on stderr,
+the parsed arguments and returning an exit code. Packages that build on the engine (the
+Excel add-in's ``recalc``) add commands through the entry-point group ``roq.commands``,
+whose entries point at such a ``register`` function; that way ``simulator`` never imports
+them. Bad input ends with one line on stderr,
 ``roq: error: <argument>: <problem>``, and exit status 2; nothing is overwritten.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from importlib import metadata
 
 from . import __version__
 from .errors import RoqInputError
@@ -34,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"simulator.commands.{name}").register(subparsers)
+    for entry_point in sorted(metadata.entry_points(group="roq.commands"), key=lambda e: e.name):
+        entry_point.load()(subparsers)
     return parser
 
 
