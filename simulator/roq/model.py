@@ -158,7 +158,10 @@ class _Inputs:
         for name, value in parameters.items():
             if name in ("satisfied_share_convention", "horizon") or value is None:
                 continue
-            array = as_float_array(value, name)
+            if not validate and isinstance(value, (np.ndarray, float, int)):
+                array = np.asarray(value, dtype=float)  # pre-checked samples: skip the NaN/inf scans
+            else:
+                array = as_float_array(value, name)
             spec = MODEL_INPUTS[name]
             if validate:
                 if np.isnan(array).any():
@@ -220,85 +223,145 @@ def _retention_from(inputs: _Inputs, prefix: str, validate: bool):
     return (1.0 - s) * r1 + s * r2 + delighted * (r3 - r2)
 
 
-def _market_sizes(inputs: _Inputs) -> tuple[np.ndarray, np.ndarray]:
-    """Market sizes N_0 (scenario shape) and N_1..N_T (trailing year axis)."""
+def _market_size_source(inputs: _Inputs):
+    """N_0 and a rule for N_t: ("path", N_1..N_T), ("growth_path", g_1..g_T) or ("growth", g)."""
     which = inputs.only_one(("market_size_path", "market_growth_path", "market_growth"), "for the market size path")
     if which is None:
         raise RoqInputError("market_growth", "is required: give market_growth, market_growth_path or market_size_path")
     start = inputs.get("market_size")
-    if which == "market_size_path":
-        path = inputs.values["market_size_path"]
-        return start, path
-    if start is None:
+    if start is None and which != "market_size_path":
         raise RoqInputError("market_size", f"is required (market size at year 0) with {which}")
-    growth = inputs.values[which]
-    if which == "market_growth":
-        growth = np.broadcast_to(np.asarray(growth)[..., None], growth.shape + (inputs.horizon,))
-    return start, np.asarray(start)[..., None] * np.cumprod(1.0 + growth, axis=-1)
+    kind = {"market_size_path": "path", "market_growth_path": "growth_path", "market_growth": "growth"}[which]
+    return start, kind, inputs.values[which]
 
 
-def _recursion_inputs(inputs: _Inputs, validate: bool):
-    c = inputs.require("churn", "for the market-share recursion")
-    r_competitor = inputs.require("competitor_retention", "for the market-share recursion")
-    a = inputs.require("attraction", "for the market-share recursion")
-    m0 = inputs.require("initial_share", "for the market-share recursion")
-    if validate and np.any(r_competitor > 1.0 - c + 1e-12):
-        raise RoqInputError("competitor_retention", "must not exceed 1 - churn (competitors cannot keep customers who left the market)")
-    return c, r_competitor, a, m0
-
-
-def _share_path_recursion(m0, retention, r_competitor, churn, attraction, n0, sizes, validate, retention_name):
-    if validate and np.any(retention > 1.0 - churn + 1e-12):
-        raise RoqInputError(retention_name, "must not exceed 1 - churn (the firm cannot keep customers who left the market)")
-    horizon = sizes.shape[-1]
-    previous_size = n0
-    switching_in = 1.0 - r_competitor - churn  # share of competitors' customers who move to us
-    slope = retention - switching_in
-    share = np.asarray(m0, dtype=float)
-    out = np.empty(np.broadcast_shapes(np.shape(share), np.shape(slope), np.shape(attraction), sizes.shape[:-1], np.shape(n0)) + (horizon,))
-    for year in range(horizon):
-        size = sizes[..., year]
-        growth_factor = size / previous_size
-        if validate and np.any(growth_factor - 1.0 + churn < -1e-12):
-            raise RoqInputError("market_growth", f"year {year + 1}: the market shrinks faster than churn (G - 1 + c < 0), so new customers would be negative")
-        share = (slope * share + switching_in + attraction * (growth_factor - 1.0 + churn)) / growth_factor
-        out[..., year] = share
-        previous_size = size
-    return out
-
-
-def _arm_share_path(inputs, validate, n0, sizes, *, baseline: bool):
-    """Share path M_1..M_T of one arm (with programme, or baseline), scenario shape + (T,).
-
-    ``n0`` and ``sizes`` are N_0 and N_1..N_T; only the recursion uses them.
-    """
+def _arm_source(inputs: _Inputs, validate: bool, *, baseline: bool):
+    """Where one arm's shares come from: (given path or None, retention or None)."""
     if baseline:
         which = inputs.only_one(("baseline_market_share_path", "baseline_market_share", "baseline_retention", "baseline_satisfied_share"), "for the no-programme arm")
         if which == "baseline_market_share_path":
             return inputs.values[which], None
         if which == "baseline_market_share":
-            return np.asarray(inputs.values[which])[..., None] * np.ones(inputs.horizon), None
+            return np.asarray(inputs.values[which])[..., None], None  # constant: one column for every year
         retention = _retention_from(inputs, "baseline_", validate)
         if retention is None:
             raise RoqInputError("baseline_retention", "is required: give baseline_retention, the baseline satisfaction mix, baseline_market_share or baseline_market_share_path")
-        name = "baseline_retention"
-    else:
-        if "market_share_path" in inputs.values:
-            if "retention" in inputs.values or "satisfied_share" in inputs.values:
-                raise RoqInputError("market_share_path", "conflicts with retention: give the share path or the retention that drives it, not both")
-            return inputs.values["market_share_path"], None
-        retention = _retention_from(inputs, "", validate)
-        if retention is None:
-            raise RoqInputError("retention", "is required: give retention, the satisfaction mix, or market_share_path")
-        name = "retention"
-    if n0 is None:
-        raise RoqInputError("market_size", "is required (market size at year 0) for the market-share recursion")
-    c, r_competitor, a, m0 = _recursion_inputs(inputs, validate)
-    path = _share_path_recursion(m0, retention, r_competitor, c, a, n0, sizes, validate, name)
-    return path, retention
+        return None, retention
+    if "market_share_path" in inputs.values:
+        if "retention" in inputs.values or "satisfied_share" in inputs.values:
+            raise RoqInputError("market_share_path", "conflicts with retention: give the share path or the retention that drives it, not both")
+        return inputs.values["market_share_path"], None
+    retention = _retention_from(inputs, "", validate)
+    if retention is None:
+        raise RoqInputError("retention", "is required: give retention, the satisfaction mix, or market_share_path")
+    return None, retention
 
 
-def _discount_factors(rate: np.ndarray, horizon: int) -> np.ndarray:
+def _year(path: np.ndarray, year: int) -> np.ndarray:
+    """Year ``year`` (0-based) of a path with a trailing year axis; a single column is constant."""
+    return path[..., 0] if path.shape[-1] == 1 else path[..., year]
+
+
+def _run_model(inputs: _Inputs, validate: bool, keep_paths: bool) -> dict:
+    """One pass over the years: share recursion (or given paths), discounting and NPV sums.
+
+    Works year-major on scenario-shaped arrays (no scenarios x years temporaries unless
+    ``keep_paths``), which keeps every operation a contiguous pass over one chunk.
+    """
+    horizon = inputs.horizon
+    n0, size_kind, size_values = _market_size_source(inputs)
+    given_with, retention_with = _arm_source(inputs, validate, baseline=False)
+    given_without, retention_without = _arm_source(inputs, validate, baseline=True)
+    recursion = retention_with is not None or retention_without is not None
+    if recursion:
+        if n0 is None:
+            raise RoqInputError("market_size", "is required (market size at year 0) for the market-share recursion")
+        churn = inputs.require("churn", "for the market-share recursion")
+        competitor = inputs.require("competitor_retention", "for the market-share recursion")
+        attraction_rate = inputs.require("attraction", "for the market-share recursion")
+        share_with = share_without = inputs.require("initial_share", "for the market-share recursion")
+        if validate:
+            if np.any(competitor > 1.0 - churn + 1e-12):
+                raise RoqInputError("competitor_retention", "must not exceed 1 - churn (competitors cannot keep customers who left the market)")
+            for name, value in (("retention", retention_with), ("baseline_retention", retention_without)):
+                if value is not None and np.any(value > 1.0 - churn + 1e-12):
+                    raise RoqInputError(name, "must not exceed 1 - churn (the firm cannot keep customers who left the market)")
+        switching_in = 1.0 - competitor - churn  # share of competitors' customers who move to us
+        slope_with = None if retention_with is None else retention_with - switching_in
+        slope_without = None if retention_without is None else retention_without - switching_in
+    margin = inputs.require("margin", "(profit per customer per year)")
+    rate = inputs.require("discount_rate", "(cost of capital per year)")
+    initial_cost = inputs.require("initial_cost", "(programme cost at year 0; use 0 if none)")
+    annual_cost = inputs.require("annual_cost", "(programme cost per year; use 0 if none)")
+
+    one_year = 1.0 / (1.0 + rate)
+    discount = one_year
+    annuity = 0.0
+    present_with = present_without = 0.0  # sum_t M_t N_t (1 + i)^-t
+    size_previous = n0
+    constant_growth = size_kind == "growth"
+    if constant_growth:
+        growth_factor = 1.0 + size_values
+        if recursion:
+            if validate and np.any(growth_factor - 1.0 + churn < -1e-12):
+                raise RoqInputError("market_growth", "the market shrinks faster than churn (G - 1 + c < 0), so new customers would be negative")
+            inflow = switching_in + attraction_rate * (growth_factor - 1.0 + churn)
+            inverse_growth = 1.0 / growth_factor
+    paths = {"with": [], "without": [], "size": []} if keep_paths else None
+    for year in range(horizon):
+        if size_kind == "path":
+            size = _year(size_values, year)
+        elif constant_growth:
+            size = size_previous * growth_factor
+        else:
+            size = size_previous * (1.0 + _year(size_values, year))
+        if recursion and not constant_growth:
+            step_growth = size / size_previous
+            if validate and np.any(step_growth - 1.0 + churn < -1e-12):
+                raise RoqInputError("market_growth", f"year {year + 1}: the market shrinks faster than churn (G - 1 + c < 0), so new customers would be negative")
+            inflow = switching_in + attraction_rate * (step_growth - 1.0 + churn)
+            inverse_growth = 1.0 / step_growth
+        share_with = _year(given_with, year) if given_with is not None else (slope_with * share_with + inflow) * inverse_growth
+        share_without = _year(given_without, year) if given_without is not None else (slope_without * share_without + inflow) * inverse_growth
+        weight = size * discount
+        present_with = present_with + share_with * weight
+        present_without = present_without + share_without * weight
+        annuity = annuity + discount
+        if keep_paths:
+            paths["with"].append(share_with)
+            paths["without"].append(share_without)
+            paths["size"].append(size)
+        discount = discount * one_year
+        size_previous = size
+
+    npv_with = margin * present_with
+    npv_without = margin * present_without
+    npv_cost = initial_cost + annual_cost * annuity
+    if validate and np.any(npv_cost <= 0):
+        raise RoqInputError("initial_cost", "and annual_cost are both zero: ROQ is undefined without programme spending")
+    gain = npv_with - npv_without
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roq = gain / npv_cost
+    out = {
+        "npv_with_programme": npv_with,
+        "npv_without_programme": npv_without,
+        "npv_programme_cost": npv_cost,
+        "npv_gain": gain,
+        "roq": roq,
+        "final_market_share": share_with,
+        "final_market_share_without_programme": share_without,
+        "retention": np.nan if retention_with is None else retention_with,
+        "baseline_retention": np.nan if retention_without is None else retention_without,
+        "annuity_factor": annuity,
+    }
+    if keep_paths:
+        shape = np.broadcast_shapes(*(np.shape(v) for v in paths["with"] + paths["without"] + paths["size"]))
+        for key, name in (("with", "market_share_path"), ("without", "market_share_path_without_programme"), ("size", "market_size_path")):
+            out[name] = np.stack([np.broadcast_to(v, shape) for v in paths[key]], axis=-1)
+    return out
+
+
+def _discount_factors(rate, horizon: int) -> np.ndarray:
     """(1 + i)^-t for t = 1..T, shape rate.shape + (T,)."""
     return (1.0 + np.asarray(rate, dtype=float))[..., None] ** -np.arange(1, horizon + 1, dtype=float)
 
@@ -356,53 +419,24 @@ def evaluate(parameters: Mapping[str, object], outputs: Iterable[str] | None = N
     >>> round(result["npv_programme_cost"])
     2648437886
     """
+
     wanted = tuple(DEFAULT_OUTPUTS if outputs is None else outputs)
     unknown = [name for name in wanted if name not in MODEL_OUTPUTS]
     if unknown:
         raise RoqInputError("outputs", f"unknown output {unknown[0]!r}; choose from {', '.join(MODEL_OUTPUTS)}")
     inputs = _Inputs(parameters, validate)
-    horizon = inputs.horizon
-    n0, sizes = _market_sizes(inputs)
-    share_path, retention_with = _arm_share_path(inputs, validate, n0, sizes, baseline=False)
-    share_path_without, retention_without = _arm_share_path(inputs, validate, n0, sizes, baseline=True)
-    margin = inputs.require("margin", "(profit per customer per year)")
-    rate = inputs.require("discount_rate", "(cost of capital per year)")
-    initial_cost = inputs.require("initial_cost", "(programme cost at year 0; use 0 if none)")
-    annual_cost = inputs.require("annual_cost", "(programme cost per year; use 0 if none)")
-    discount = _discount_factors(rate, horizon)
-    present_customers = sizes * discount  # N_t (1 + i)^-t
-    npv_with = margin * np.sum(share_path * present_customers, axis=-1)
-    npv_without = margin * np.sum(share_path_without * present_customers, axis=-1)
-    npv_cost = initial_cost + annual_cost * np.sum(discount, axis=-1)
-    if validate and np.any(npv_cost <= 0):
-        raise RoqInputError("initial_cost", "and annual_cost are both zero: ROQ is undefined without programme spending")
-    gain = npv_with - npv_without
-    with np.errstate(divide="ignore", invalid="ignore"):
-        roq = gain / npv_cost
-    full_shape = np.broadcast_shapes(inputs.shape, np.shape(npv_with), np.shape(npv_cost))
-    available = {
-        "npv_with_programme": lambda: npv_with,
-        "npv_without_programme": lambda: npv_without,
-        "npv_programme_cost": lambda: npv_cost,
-        "npv_gain": lambda: gain,
-        "npv_net": lambda: gain - npv_cost,
-        "roq": lambda: roq,
-        "roq_net": lambda: roq - 1.0,
-        "final_market_share": lambda: share_path[..., -1],
-        "final_market_share_without_programme": lambda: share_path_without[..., -1],
-        "retention": lambda: np.nan if retention_with is None else retention_with,
-        "baseline_retention": lambda: np.nan if retention_without is None else retention_without,
-        "market_share_path": lambda: share_path,
-        "market_share_path_without_programme": lambda: share_path_without,
-        "market_size_path": lambda: sizes,
-    }
+    computed = _run_model(inputs, validate, keep_paths=any("_path" in name for name in wanted))
+    full_shape = np.broadcast_shapes(inputs.shape, np.shape(computed["npv_with_programme"]), np.shape(computed["npv_programme_cost"]))
     result: dict[str, np.ndarray | float] = {}
     for name in wanted:
-        value = available[name]()
-        if "_path" in name:
-            value = np.broadcast_to(value, full_shape + (horizon,))
+        if name == "npv_net":
+            value = computed["npv_gain"] - computed["npv_programme_cost"]
+        elif name == "roq_net":
+            value = computed["roq"] - 1.0
         else:
-            value = np.broadcast_to(value, full_shape)
+            value = computed[name]
+        shape = full_shape + (inputs.horizon,) if "_path" in name else full_shape
+        value = np.broadcast_to(value, shape)
         result[name] = float(value) if value.ndim == 0 else value
     return result
 
@@ -440,17 +474,22 @@ def market_share_path(initial_share, retention, competitor_retention, churn, att
     sizes = as_float_array(market_sizes, "market_sizes")
     if sizes.ndim == 0 or sizes.shape[-1] < 2:
         raise RoqInputError("market_sizes", "needs at least two values (N_0 and N_1) along the last axis")
-    MODEL_INPUTS["market_size_path"].check(sizes)
-    values = {}
-    for name, value in (("initial_share", initial_share), ("retention", retention), ("competitor_retention", competitor_retention), ("churn", churn), ("attraction", attraction)):
-        values[name] = as_float_array(value, name)
-        MODEL_INPUTS[name].check(values[name])
-    if np.any(values["competitor_retention"] > 1.0 - values["churn"] + 1e-12):
-        raise RoqInputError("competitor_retention", "must not exceed 1 - churn (competitors cannot keep customers who left the market)")
-    return _share_path_recursion(
-        values["initial_share"], values["retention"], values["competitor_retention"], values["churn"], values["attraction"],
-        sizes[..., 0], sizes[..., 1:], True, "retention",
-    )
+    parameters = {
+        "market_size": sizes[..., 0],
+        "market_size_path": sizes[..., 1:],
+        "initial_share": initial_share,
+        "retention": retention,
+        "competitor_retention": competitor_retention,
+        "churn": churn,
+        "attraction": attraction,
+        # the money side is not asked for; neutral values keep evaluate's checks satisfied
+        "baseline_market_share": 0.0,
+        "margin": 0.0,
+        "discount_rate": 0.0,
+        "initial_cost": 1.0,
+        "annual_cost": 0.0,
+    }
+    return evaluate(parameters, ("market_share_path",))["market_share_path"]
 
 
 def npv_of_profit(margin, market_shares, market_sizes, discount_rate):
