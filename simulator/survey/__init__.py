@@ -1,0 +1,98 @@
+"""Survey analytics: questionnaire checks, ordinal-to-interval scaling, SERVQUAL, CSI, IPA,
+and SPSS-style regression and mediation tests.
+
+Inputs are plain arrays, nested lists or DataFrames (respondents in rows, items in
+columns; blanks are missing, never zero) on a declared Likert scale ``scale_min..scale_max``.
+Table-like results are small classes with ``summary()`` (printed by ``print``) and
+``to_frame()`` (pandas, short human column names); scalar results are floats. Bad input
+raises :class:`simulator.RoqInputError` ("argument: problem").
+"""
+
+from .csi import CSI_BANDS, CSIBand, CustomerSatisfactionIndex, csi_band, customer_satisfaction_index
+from .ipa import IPA_QUADRANTS, ImportancePerformance, conformity_level, importance_performance
+from .msi import MSI_METHODS, MSITransform, SuccessiveIntervals, msi_transform, successive_intervals
+from .psychometrics import (
+    MISSING_POLICIES,
+    VALIDITY_BASES,
+    CronbachAlpha,
+    ItemStatistics,
+    ItemValidity,
+    SampleSize,
+    critical_r,
+    cronbach_alpha,
+    item_statistics,
+    item_validity,
+    slovin_sample_size,
+)
+from .regression import (
+    MEDIATION_TESTS,
+    IndirectEffectTest,
+    LinearRegression,
+    MediationTests,
+    linear_regression,
+    mediation_tests,
+    sobel_test,
+)
+from .servqual import (
+    SERVQUAL_DIMENSIONS,
+    WEIGHTING_CONVENTIONS,
+    InternalGaps,
+    ServqualGaps,
+    WeightedServqual,
+    priority_ranks,
+    servqual_gap1,
+    servqual_gap5,
+    servqual_internal_gaps,
+    weighted_servqual,
+)
+
+__all__ = [
+    # psychometrics
+    "item_statistics",
+    "slovin_sample_size",
+    "critical_r",
+    "item_validity",
+    "cronbach_alpha",
+    "ItemStatistics",
+    "SampleSize",
+    "ItemValidity",
+    "CronbachAlpha",
+    "MISSING_POLICIES",
+    "VALIDITY_BASES",
+    # method of successive intervals
+    "successive_intervals",
+    "msi_transform",
+    "SuccessiveIntervals",
+    "MSITransform",
+    "MSI_METHODS",
+    # SERVQUAL
+    "servqual_gap5",
+    "servqual_gap1",
+    "servqual_internal_gaps",
+    "weighted_servqual",
+    "priority_ranks",
+    "ServqualGaps",
+    "InternalGaps",
+    "WeightedServqual",
+    "SERVQUAL_DIMENSIONS",
+    "WEIGHTING_CONVENTIONS",
+    # CSI
+    "customer_satisfaction_index",
+    "csi_band",
+    "CustomerSatisfactionIndex",
+    "CSIBand",
+    "CSI_BANDS",
+    # IPA
+    "importance_performance",
+    "conformity_level",
+    "ImportancePerformance",
+    "IPA_QUADRANTS",
+    # regression and mediation
+    "linear_regression",
+    "sobel_test",
+    "mediation_tests",
+    "LinearRegression",
+    "IndirectEffectTest",
+    "MediationTests",
+    "MEDIATION_TESTS",
+]
