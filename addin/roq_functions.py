@@ -1,0 +1,281 @@
+"""Excel functions for the Return-on-Quality model (Rust, Zahorik & Keiningham 1995).
+
+Thin wrappers over :mod:`simulator.roq`: each reads its cells, calls one engine function
+and shapes the result (see :mod:`addin._cells`). Rates and shares are fractions, which is
+what a percentage-formatted cell holds (34.61% is 0.3461). Every name starts with ``ROQ_``.
+
+Model-level functions (``ROQ_MODEL``, ``ROQ_BREAKEVEN_*``, ``ROQ_RATE_CURVE``) take a
+*parameter table*: input names in the first column, values to their right (one value, or
+one per year for ``*_path`` inputs). ``=ROQ_MODEL_INPUTS()`` lists the names and
+``=ROQ_CASESTUDY_PARAMETERS()`` spills seed 001's table as a template.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xlwings as xw
+
+from simulator import roq
+from simulator.errors import RoqInputError
+from simulator.roq import casestudy
+
+from ._cells import arg, choice, excel_function, integer, labels, number, parameter_table, table, vector
+
+CATEGORY = "ROQ toolkit - Return on Quality"
+
+_SHARE = "a fraction 0..1 (a % cell)"
+_PARAMETERS_DOC = (
+    "Parameter table: input names in the first column (see ROQ_MODEL_INPUTS), values to the right; "
+    "*_path inputs take one value per year."
+)
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+@xw.func(category=CATEGORY)
+@arg("yes", number, "Number of respondents answering 'yes, will buy again' (scored 100%).")
+@arg("unsure", number, "Number answering 'unsure' (scored 50%).")
+@arg("no", number, "Number answering 'no' (scored 0%).")
+@excel_function
+def ROQ_REPURCHASE_RATE(yes, unsure, no):
+    """Repurchase rate of a customer group: (yes + 0.5 unsure) / all answers, a fraction (seed 001)."""
+    return roq.repurchase_rate(yes, unsure, no)
+
+
+@xw.func(category=CATEGORY)
+@arg("satisfied_share", number, f"Share of satisfied (not delighted) customers, {_SHARE}; seed 001: 48.81%.")
+@arg("delighted_share", number, f"Share of delighted (very satisfied) customers, {_SHARE}; seed 001: 9.52%.")
+@arg("repurchase_dissatisfied", number, "Repurchase rate r1 of dissatisfied customers, a fraction; seed 001: 15.48%.")
+@arg("repurchase_satisfied", number, "Repurchase rate r2 of satisfied customers, a fraction; seed 001: 51.19%.")
+@arg("repurchase_delighted", number, "Repurchase rate r3 of delighted customers, a fraction; seed 001: 69.04%.")
+@arg(
+    "convention",
+    choice(*roq.SATISFIED_SHARE_CONVENTIONS),
+    "Meaning of S: satisfied_or_delighted (RZK 1995, default) or satisfied_only (seed 001 as published, 34.61%).",
+)
+@excel_function
+def ROQ_RETENTION(
+    satisfied_share,
+    delighted_share,
+    repurchase_dissatisfied,
+    repurchase_satisfied,
+    repurchase_delighted,
+    convention="satisfied_or_delighted",
+):
+    """Customer retention R = (1 - S) r1 + S r2 + D (r3 - r2), a fraction per year (Rust, Zahorik & Keiningham 1995)."""
+    return roq.retention(
+        satisfied_share,
+        delighted_share,
+        repurchase_dissatisfied,
+        repurchase_satisfied,
+        repurchase_delighted,
+        convention=convention,
+    )
+
+
+@xw.func(category=CATEGORY)
+@arg("customers_leaving", number, "Customers (or respondents) leaving the market; seed 001: 8.")
+@arg("customers_total", number, "Customers (or respondents) observed; seed 001: 84.")
+@excel_function
+def ROQ_CHURN(customers_leaving, customers_total):
+    """Market churn c = leaving / total: the share of customers leaving the market per year (seed 001: 0.095)."""
+    return roq.market_churn(customers_leaving, customers_total)
+
+
+@xw.func(category=CATEGORY)
+@arg("new_customers", number, "New customers the firm won in year t; seed 001: 850.")
+@arg("market_size", number, "Market size N_t in year t (customers); seed 001: 5762.")
+@arg("previous_market_size", number, "Market size N_t-1 a year earlier (customers); seed 001: 3497.")
+@arg("churn", number, "Market churn c, a fraction in [0, 1); seed 001: 0.095.")
+@excel_function
+def ROQ_ATTRACTION(new_customers, market_size, previous_market_size, churn):
+    """Attraction A = new / (N_t - (1 - c) N_t-1): the firm's share of customers entering the market (RZK 1995)."""
+    return roq.attraction(new_customers, market_size, previous_market_size, churn)
+
+
+@xw.func(category=CATEGORY)
+@arg("customers_switching_in", number, "Customers who came from competitors in year t; seed 001: 452.")
+@arg("previous_share", number, f"Firm's market share M_t-1, {_SHARE}; seed 001: 1.39%.")
+@arg("previous_market_size", number, "Market size N_t-1 (customers); seed 001: 250,760.")
+@arg("churn", number, "Market churn c, a fraction in [0, 1); seed 001: 0.095.")
+@excel_function
+def ROQ_COMPETITOR_RETENTION(customers_switching_in, previous_share, previous_market_size, churn):
+    """Competitors' retention R' = 1 - c - switching / ((1 - M) N), a fraction (RZK 1995; seed 001: 0.9031)."""
+    return roq.competitor_retention(customers_switching_in, previous_share, previous_market_size, churn)
+
+
+@xw.func(category=CATEGORY)
+@arg("market_size", number, "Market size N_t (customers).")
+@arg("previous_market_size", number, "Market size N_t-1 a year earlier (customers).")
+@excel_function
+def ROQ_MARKET_GROWTH(market_size, previous_market_size):
+    """Market growth g = N_t / N_t-1 - 1, a fraction per year (growth factor G = 1 + g)."""
+    return roq.market_growth(market_size, previous_market_size)
+
+
+@xw.func(category=CATEGORY)
+@arg("initial_share", number, f"Firm's market share M_0 now, {_SHARE}.")
+@arg("retention", number, "Retention R, a fraction per year (e.g. from ROQ_RETENTION).")
+@arg("competitor_retention", number, "Competitors' retention R', a fraction per year.")
+@arg("churn", number, "Market churn c, a fraction per year.")
+@arg("attraction", number, "Attraction A, the firm's share of customers entering the market, a fraction.")
+@arg("market_sizes", vector, "Market sizes N_0..N_T (customers), one row or column, starting with the current year.")
+@excel_function
+def ROQ_SHARE_PATH(initial_share, retention, competitor_retention, churn, attraction, market_sizes):
+    """Market-share path M_1..M_T from the RZK (1995) recursion; spills Year | Market share."""
+    path = roq.market_share_path(initial_share, retention, competitor_retention, churn, attraction, market_sizes)
+    return table(["Year", "Market share"], [[year, share] for year, share in enumerate(np.atleast_1d(path), start=1)])
+
+
+# --------------------------------------------------------------------------- money
+
+
+@xw.func(category=CATEGORY)
+@arg("margin", number, "Profit margin Y per customer per year (currency); seed 001: 250,000.")
+@arg("market_shares", vector, "Market shares M_1..M_T with the programme, one per year (fractions).")
+@arg("market_sizes", vector, "Market sizes N_1..N_T (customers), one per year, same length as market_shares.")
+@arg("discount_rate", number, "Discount rate i per year, a fraction > -1; seed 001: 20%.")
+@excel_function
+def ROQ_NPV(margin, market_shares, market_sizes, discount_rate):
+    """NPV of profits with the programme: sum over t of Y M_t N_t / (1 + i)^t, years 1..T (RZK 1995)."""
+    return roq.npv_of_profit(margin, market_shares, market_sizes, discount_rate)
+
+
+@xw.func(category=CATEGORY)
+@arg("margin", number, "Profit margin Y per customer per year (currency).")
+@arg(
+    "baseline_shares",
+    vector,
+    "Market share without the programme: one value (constant) or one per year (fractions); seed 001: 3.02%.",
+)
+@arg("market_sizes", vector, "Market sizes N_1..N_T (customers), one per year.")
+@arg("discount_rate", number, "Discount rate i per year, a fraction > -1.")
+@excel_function
+def ROQ_NPV0(margin, baseline_shares, market_sizes, discount_rate):
+    """NPV0: NPV of profits without the programme, from a constant share or a share per year (RZK 1995)."""
+    if baseline_shares.size == 1:
+        baseline_shares = np.full(market_sizes.shape, baseline_shares[0])  # a constant share for every year
+    return roq.npv_of_profit(margin, baseline_shares, market_sizes, discount_rate)
+
+
+@xw.func(category=CATEGORY)
+@arg("initial_cost", number, "Programme cost paid now, at year 0 (currency); seed 001: 558,000,000.")
+@arg("annual_cost", number, "Programme cost paid in each year 1..T (currency); seed 001: 699,000,000.")
+@arg("discount_rate", number, "Discount rate i per year, a fraction > -1; seed 001: 20%.")
+@arg("horizon", integer, "Number of years T; seed 001: 5.")
+@excel_function
+def ROQ_NPV_PROGRAMME(initial_cost, annual_cost, discount_rate, horizon):
+    """NPVAS: NPV of programme spending = initial cost + sum of annual cost / (1 + i)^t (seed 001: 2,648,437,886)."""
+    return roq.npv_of_programme(initial_cost, annual_cost, discount_rate, horizon)
+
+
+@xw.func(category=CATEGORY)
+@arg("npv_with_programme", number, "NPV of profits with the programme (e.g. ROQ_NPV).")
+@arg("npv_without_programme", number, "NPV0 of profits without the programme (e.g. ROQ_NPV0).")
+@arg("npv_programme_cost", number, "NPVAS, the NPV of programme spending (e.g. ROQ_NPV_PROGRAMME), > 0.")
+@arg("convention", choice("gross", "net"), "gross (default): (NPV - NPV0) / NPVAS, pays when > 1; net: gross - 1, pays when > 0.")
+@excel_function
+def ROQ_VALUE(npv_with_programme, npv_without_programme, npv_programme_cost, convention="gross"):
+    """Return on quality ROQ = (NPV - NPV0) / NPVAS; the programme pays when ROQ > 1 (RZK 1995; seed 001: 3.72)."""
+    return roq.return_on_quality(npv_with_programme, npv_without_programme, npv_programme_cost, convention=convention)
+
+
+# --------------------------------------------------------------------------- the whole model
+
+
+@xw.func(category=CATEGORY)
+@arg("parameters", parameter_table, _PARAMETERS_DOC)
+@arg(
+    "outputs",
+    labels,
+    "Optional: output names to show, one row or column (default: NPV, NPV0, NPVAS, gain, ROQ, ...).",
+)
+@excel_function
+def ROQ_MODEL(parameters, outputs=None):
+    """Evaluates the ROQ model from a parameter table; spills Output | Value | Description (NPV, NPV0, NPVAS, ROQ, ...)."""
+    wanted = roq.DEFAULT_OUTPUTS if outputs is None else [name for name in outputs if name]
+    paths = [name for name in wanted if name.endswith("_path")]
+    if paths:
+        raise RoqInputError("outputs", f"{paths[0]} is a per-year path; use ROQ_MODEL_PATHS for paths")
+    result = roq.evaluate(parameters, wanted)
+    if any(np.ndim(result[name]) for name in wanted):
+        raise RoqInputError("parameters", "gives several scenarios; ROQ_MODEL shows one scenario (single values per input)")
+    return table(["Output", "Value", "Description"], [[name, result[name], roq.MODEL_OUTPUTS[name]] for name in wanted])
+
+
+@xw.func(category=CATEGORY)
+@arg("parameters", parameter_table, _PARAMETERS_DOC)
+@excel_function
+def ROQ_MODEL_PATHS(parameters):
+    """Year-by-year ROQ model: spills Year | Market size | Market share | Market share without programme."""
+    names = ("market_size_path", "market_share_path", "market_share_path_without_programme")
+    result = roq.evaluate(parameters, names)
+    columns = [np.atleast_1d(result[name]) for name in names]
+    if any(column.ndim != 1 for column in columns):
+        raise RoqInputError("parameters", "gives several scenarios; ROQ_MODEL_PATHS shows one scenario (single values per input)")
+    rows = [[year, *values] for year, values in enumerate(zip(*columns), start=1)]
+    return table(["Year", "Market size", "Market share", "Market share without programme"], rows)
+
+
+@xw.func(category=CATEGORY)
+@arg("parameters", parameter_table, _PARAMETERS_DOC)
+@excel_function
+def ROQ_BREAKEVEN_RATE(parameters):
+    """Discount rate at which ROQ = 1 (the programme's internal rate of return), a fraction per year."""
+    rate = roq.breakeven_discount_rate(parameters)
+    if not np.isfinite(rate):
+        raise RoqInputError(
+            "parameters", "no break-even discount rate between -99% and 10000%: ROQ - 1 keeps its sign (the programme pays at every rate, or at none)"
+        )
+    return rate
+
+
+@xw.func(category=CATEGORY)
+@arg("parameters", parameter_table, _PARAMETERS_DOC)
+@excel_function
+def ROQ_BREAKEVEN_COST(parameters):
+    """Programme spending at which ROQ = 1: spills the break-even cost multiplier, initial cost and annual cost."""
+    result = roq.breakeven_programme_cost(parameters)
+    rows = [
+        ("cost_multiplier", result["cost_multiplier"]),
+        ("initial_cost", result["initial_cost"]),
+        ("annual_cost", result["annual_cost"]),
+    ]
+    if any(np.ndim(value) for _, value in rows):
+        raise RoqInputError("parameters", "gives several scenarios; ROQ_BREAKEVEN_COST shows one scenario (single values per input)")
+    return table(["Break-even", "Value"], rows)
+
+
+@xw.func(category=CATEGORY)
+@arg("parameters", parameter_table, _PARAMETERS_DOC)
+@arg("discount_rates", vector, "Discount rates to evaluate, one row or column of fractions (e.g. 0%, 10%, ..., 60%).")
+@excel_function
+def ROQ_RATE_CURVE(parameters, discount_rates):
+    """ROQ at each discount rate (seed 001's sensitivity chart); spills Discount rate | ROQ."""
+    curve = roq.roq_against_discount_rate(parameters, discount_rates)
+    if curve.ndim != 1:
+        raise RoqInputError("parameters", "gives several scenarios; ROQ_RATE_CURVE shows one scenario (single values per input)")
+    return table(["Discount rate", "ROQ"], [[rate, value] for rate, value in zip(discount_rates, curve)])
+
+
+@xw.func(category=CATEGORY)
+@excel_function
+def ROQ_MODEL_INPUTS():
+    """Lists the inputs a parameter table may hold: spills Input | Unit | Description | Per year."""
+    rows = [[item.name, item.unit, item.description, "yes" if item.per_year else "no"] for item in roq.MODEL_INPUTS.values()]
+    rows.append(["satisfied_share_convention", "text", "satisfied_or_delighted (default) or satisfied_only", "no"])
+    return table(["Input", "Unit", "Description", "Per year"], rows)
+
+
+@xw.func(category=CATEGORY)
+@excel_function
+def ROQ_CASESTUDY_PARAMETERS():
+    """Seed 001's parameter table (life insurer, IDR) as published; a template for ROQ_MODEL (ROQ 3.72)."""
+    rows = []
+    for name, value in casestudy.case_study_parameters().items():
+        values = np.atleast_1d(np.asarray(value, dtype=float)).tolist()
+        rows.append([name, *values])
+    width = max(len(row) for row in rows)
+    header = ["Input", "Value (year 1)"] + [f"Year {t}" for t in range(2, width)]
+    return table(header, [row + [None] * (width - len(row)) for row in rows])
