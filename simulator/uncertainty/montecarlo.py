@@ -1,0 +1,408 @@
+"""Monte Carlo through the vectorised ROQ model: chunked, reproducible, memory-bounded.
+
+:func:`run_monte_carlo` draws a scenario's uncertain inputs block by block
+(:mod:`simulator.uncertainty.samplers`; blocks of 2**16 scenarios keyed by block index),
+evaluates :func:`simulator.roq.evaluate` on arrays of ``chunk_size`` scenarios at a time
+(never a Python loop per scenario), reduces each block to a small mergeable partial
+summary (:mod:`simulator.uncertainty.statistics`) and folds the partials in block order.
+Memory therefore depends on the block and chunk sizes, not on the number of scenarios, and
+the numbers depend only on the seed, sampler and sample count: the same seed gives
+bit-identical results for any chunk size and any number of worker threads. Blocks may be
+evaluated in threads (numpy releases the GIL inside array operations); a later Dask
+backend can farm out the same ``summarise_block`` calls and :func:`merge` the partials.
+
+The convergence report gives, as the sample grows (at 1,024, 2,048, ... scenarios within
+the first block, then at every power-of-two number of blocks and at the end), the mean of
+each output with the 95% confidence half-width z sd / sqrt(n), and P(ROQ > 1) with the
+half-width of its Wilson score interval (about z sqrt(p (1 - p) / n)). Those half-widths assume independent draws: exact for the
+``random`` sampler, conservative for ``lhs`` (whose variance is never larger for
+additive models, Stein 1987) and only indicative for ``sobol``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import RoqInputError
+from ..roq import MODEL_OUTPUTS, evaluate
+from . import samplers
+from .scenario import THRESHOLDS, Scenario
+from .statistics import (
+    DEFAULT_MIN_MAGNITUDE,
+    DEFAULT_RELATIVE_ACCURACY,
+    PERCENTILES,
+    Z95,
+    finalize,
+    merge_two,
+    moments,
+    probability_halfwidth,
+    summarise_block,
+)
+
+__all__ = ["run_monte_carlo", "MonteCarloResult", "DEFAULT_CHUNK_SIZE", "evaluate_block"]
+
+#: Scenarios per model call: small enough that a chunk's arrays stay in the CPU cache.
+DEFAULT_CHUNK_SIZE = 2**13
+_FIRST_CHECKPOINT = 2**10
+
+
+def evaluate_block(scenario: Scenario, block_index: int, length: int, seed: int, sampler: str, outputs, chunk_size: int = DEFAULT_CHUNK_SIZE) -> dict:
+    """Sample one block and evaluate the model on it, ``chunk_size`` scenarios per call.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Each requested output for the block's ``length`` scenarios, in order.
+    """
+    sampled = scenario.block_inputs(block_index, length, seed, sampler)
+    result = {name: np.empty(length) for name in outputs}
+    for start in range(0, length, chunk_size):
+        stop = min(start + chunk_size, length)
+        params = scenario.parameters({name: values[start:stop] for name, values in sampled.items()})
+        values = evaluate(params, outputs, validate=False)
+        for name in outputs:
+            result[name][start:stop] = values[name]
+    return result
+
+
+@dataclass
+class MonteCarloResult:
+    """Result of :func:`run_monte_carlo`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    samples, seed : int
+    sampler : str
+    chunk_size, workers : int
+    outputs : tuple of str
+    statistics : dict
+        Per output, the dict of :func:`simulator.uncertainty.statistics.finalize`.
+    partial : dict
+        The merged partial summary (mergeable with other runs' partials of the same
+        outputs, e.g. more blocks of the same seed).
+    convergence : list of dict
+        Rows of the convergence report (see :meth:`convergence_frame`).
+    elapsed : float
+        Wall-clock seconds of sampling + model + statistics.
+    base : dict
+        The deterministic model at the base values, for comparison.
+    """
+
+    scenario: Scenario
+    samples: int
+    seed: int
+    sampler: str
+    chunk_size: int
+    workers: int
+    outputs: tuple
+    statistics: dict
+    partial: dict
+    convergence: list
+    elapsed: float
+    base: dict = field(default_factory=dict)
+
+    @property
+    def scenarios_per_second(self) -> float:
+        return self.samples / self.elapsed if self.elapsed > 0 else math.inf
+
+    def probability(self, output: str = "roq", threshold: float | None = None) -> float:
+        """P(output > threshold) (default: the feasibility threshold, ROQ > 1)."""
+        threshold = THRESHOLDS.get(output) if threshold is None else threshold
+        try:
+            return self.statistics[output]["exceed"][float(threshold)]
+        except (KeyError, TypeError):
+            raise RoqInputError("threshold", f"no exceedance count was kept for {output} > {threshold}") from None
+
+    def to_frame(self):
+        """One row per output: count, mean, sd, 95% CI half-width of the mean, min, P5..P95,
+        max, expected shortfall (mean of the worst 5%), P(> threshold) and its half-width."""
+        import pandas as pd
+
+        rows = []
+        for name in self.outputs:
+            stats = self.statistics[name]
+            row = {"output": name, "count": stats["count"], "mean": stats["mean"], "sd": stats["sd"], "mean_ci95_halfwidth": stats["mean_halfwidth"], "min": stats["min"]}
+            for q, value in stats["percentiles"].items():
+                row[f"P{round(q * 100):g}"] = value
+            row["max"] = stats["max"]
+            row[f"ES{round(stats['shortfall_level'] * 100):g}"] = stats["expected_shortfall"]
+            threshold = THRESHOLDS.get(name)
+            row["threshold"] = threshold if threshold is not None else np.nan
+            row["P_above_threshold"] = stats["exceed"].get(threshold, np.nan) if threshold is not None else np.nan
+            row["P_above_ci95_halfwidth"] = stats["exceed_halfwidth"].get(threshold, np.nan) if threshold is not None else np.nan
+            row["base_case"] = self.base.get(name, np.nan)
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("output")
+
+    def convergence_frame(self):
+        """Tidy convergence report: samples, output, mean, sd, mean_ci95_halfwidth,
+        threshold, probability, probability_ci95_halfwidth."""
+        import pandas as pd
+
+        return pd.DataFrame(self.convergence)
+
+    def sheets(self) -> dict:
+        """DataFrames for a summary workbook: Summary, Convergence, Scenario, Run."""
+        import pandas as pd
+
+        run = pd.DataFrame(
+            [
+                ("scenario", self.scenario.name),
+                ("source", self.scenario.source),
+                ("samples", self.samples),
+                ("seed", self.seed),
+                ("sampler", self.sampler),
+                ("block size", samplers.BLOCK_SIZE),
+                ("chunk size", self.chunk_size),
+                ("seconds", round(self.elapsed, 3)),
+                ("percentile accuracy", f"within {self.partial['relative_accuracy']:.2%} (relative) of the exact order statistic"),
+            ],
+            columns=["setting", "value"],
+        )
+        return {"Summary": self.to_frame().reset_index(), "Convergence": self.convergence_frame(), "Scenario": self.scenario.describe_frame(), "Run": run}
+
+    def summary(self) -> str:
+        """Readable report: statistics per output, feasibility, convergence."""
+        currency = self.scenario.currency
+        lines = [
+            f"Monte Carlo: {self.scenario.name}",
+            f"{self.samples:,} scenarios, sampler {self.sampler}, seed {self.seed}"
+            f" ({self.elapsed:.2f} s, {self.scenarios_per_second / 1e6:.2f} million scenarios/s)",
+            "",
+        ]
+        labels = [("mean", lambda s: s["mean"]), ("sd", lambda s: s["sd"]), ("mean 95% CI +-", lambda s: s["mean_halfwidth"])]
+        labels += [(f"P{round(q * 100):g}", (lambda q: lambda s: s["percentiles"][q])(q)) for q in PERCENTILES]
+        labels += [("min", lambda s: s["min"]), ("max", lambda s: s["max"]), ("ES 5% (worst 5% mean)", lambda s: s["expected_shortfall"])]
+        header = f"{'':<24}" + "".join(f"{_heading(name, currency):>20}" for name in self.outputs)
+        lines.append(header)
+        if self.base:
+            lines.append(f"{'base case':<24}" + "".join(f"{_format(name, self.base.get(name, np.nan)):>20}" for name in self.outputs))
+        for label, getter in labels:
+            lines.append(f"{label:<24}" + "".join(f"{_format(name, getter(self.statistics[name])):>20}" for name in self.outputs))
+        lines.append("")
+        for name in self.outputs:
+            threshold = THRESHOLDS.get(name)
+            if threshold is not None:
+                p = self.statistics[name]["exceed"][threshold]
+                half = self.statistics[name]["exceed_halfwidth"][threshold]
+                lines.append(f"P({name} > {threshold:g}) = {p:.2%} +- {half:.3g} (95% CI half-width)" + ("   <- the programme pays (feasible)" if name == "roq" else ""))
+        nonfinite = {n: s["nonfinite"] for n, s in self.statistics.items() if s["nonfinite"]}
+        if nonfinite:
+            lines.append("Non-finite outputs left out: " + ", ".join(f"{n}: {c:,}" for n, c in nonfinite.items()))
+        key = "roq" if "roq" in self.outputs else self.outputs[0]
+        rows = [r for r in self.convergence if r["output"] == key]
+        if rows:
+            lines += ["", f"Convergence of {key} (95% CI half-widths; they shrink like 1/sqrt(n)):"]
+            lines.append(f"{'samples':>12}{'mean':>14}{'+-':>12}" + (f"{'P(> ' + format(rows[0]['threshold'], 'g') + ')':>12}{'+-':>10}" if not math.isnan(rows[0]["threshold"]) else ""))
+            for row in rows:
+                text = f"{row['samples']:>12,}{_format(key, row['mean']):>14}{_format(key, row['mean_ci95_halfwidth']):>12}"
+                if not math.isnan(row["threshold"]):
+                    text += f"{row['probability']:>12.2%}{row['probability_ci95_halfwidth']:>10.3%}"
+                lines.append(text)
+        lines.append("")
+        lines.append(f"Percentiles within {self.partial['relative_accuracy']:.2%} of the exact order statistic (DDSketch); means and probabilities exact.")
+        return "\n".join(lines)
+
+
+def _heading(name: str, currency: str) -> str:
+    if name.startswith("npv") and currency:
+        return f"{name} ({currency})"
+    return name
+
+
+def _format(name: str, value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if name.startswith("npv"):
+        return f"{value:,.0f}"
+    if "share" in name or name in ("retention", "baseline_retention"):
+        return f"{value:.4%}"
+    return f"{value:.4f}"
+
+
+def _progress_bar(enabled, total: int):
+    if enabled is None:
+        enabled = sys.stderr.isatty() and total >= 4 * samplers.BLOCK_SIZE
+    if not enabled:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # optional: no bar rather than no run
+        return None
+
+    return tqdm(total=total, unit="scenario", unit_scale=True, file=sys.stderr, desc="Monte Carlo", leave=False)
+
+
+def _prefix_rows(outputs: dict, thresholds: dict, length: int) -> list:
+    """Convergence rows inside the first block (1,024, 2,048, ... scenarios)."""
+    rows = []
+    m = _FIRST_CHECKPOINT
+    while m < length:
+        for name, values in outputs.items():
+            head = values[:m]
+            head = head[np.isfinite(head)]
+            n = head.size
+            sd = float(head.std(ddof=1)) if n > 1 else math.nan
+            threshold = next(iter(thresholds.get(name, ())), None)
+            p = float(np.count_nonzero(head > threshold)) / n if threshold is not None and n else math.nan
+            rows.append(_row(m, name, n, float(head.mean()) if n else math.nan, sd, threshold, p))
+        m *= 2
+    return rows
+
+
+def _row(samples, name, n, mean, sd, threshold, p):
+    return {
+        "samples": int(samples),
+        "output": name,
+        "mean": mean,
+        "sd": sd,
+        "mean_ci95_halfwidth": Z95 * sd / math.sqrt(n) if n > 1 else math.nan,
+        "threshold": float(threshold) if threshold is not None else math.nan,
+        "probability": p,
+        "probability_ci95_halfwidth": probability_halfwidth(p, n) if threshold is not None else math.nan,
+    }
+
+
+def _checkpoint_rows(samples: int, merged: dict) -> list:
+    rows = []
+    for name, summary in merged["outputs"].items():
+        stats = moments(summary)
+        threshold = next(iter(summary["exceed"]), None)
+        p = summary["exceed"][threshold] / summary["count"] if threshold is not None and summary["count"] else math.nan
+        rows.append(_row(samples, name, summary["count"], stats["mean"], stats["sd"], threshold, p))
+    return rows
+
+
+def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | None = None, sampler: str | None = None, *,
+                    chunk_size: int | None = None, outputs=None, progress: bool | None = None, workers: int | None = None,
+                    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY) -> MonteCarloResult:
+    """Propagate a scenario's uncertain inputs through the ROQ model by Monte Carlo.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`~simulator.uncertainty.scenario.load_scenario` (already validated,
+        so samples are evaluated without re-validation).
+    samples, seed, sampler : optional
+        Default to the scenario's [run] settings (2**18, 1995, "random" for the built-in).
+    chunk_size : int, optional
+        Scenarios per model call (default 8,192; more than 65,536 evaluates several
+        blocks per call). Changes speed and memory, never the numbers.
+    outputs : sequence of str, optional
+        Outputs to summarise (default: the scenario's).
+    progress : bool, optional
+        Show a tqdm progress bar on stderr; default: only on a terminal for runs of at
+        least 4 blocks.
+    workers : int, optional
+        Threads evaluating blocks (default: the number of CPUs, at most the blocks).
+        Results are folded in block order, so they do not depend on it.
+    relative_accuracy : float
+        Percentile accuracy of the streaming sketch (default 0.05%).
+
+    Returns
+    -------
+    MonteCarloResult
+        ``.summary()`` for a report, ``.to_frame()`` for the statistics table,
+        ``.convergence_frame()`` for the convergence report.
+
+    Examples
+    --------
+    >>> from simulator.uncertainty import builtin_scenario, run_monte_carlo
+    >>> result = run_monte_carlo(builtin_scenario(), samples=2**16, seed=1)
+    >>> result.probability("roq") > 0.99
+    True
+    """
+    run = scenario.run
+    samples = samplers.check_samples(run.samples if samples is None else samples)
+    seed = samplers.check_seed(run.seed if seed is None else seed)
+    sampler = samplers.check_sampler(run.sampler if sampler is None else sampler)
+    chunk_size = samplers.check_samples(chunk_size if chunk_size is not None else (run.chunk_size or DEFAULT_CHUNK_SIZE), "chunk_size")
+    outputs = tuple(scenario.outputs if outputs is None else outputs)
+    for name in outputs:
+        if name not in MODEL_OUTPUTS or "_path" in name:
+            raise RoqInputError("outputs", f"unknown or per-year output {name!r}")
+    thresholds = {name: (THRESHOLDS[name],) for name in outputs if name in THRESHOLDS}
+    n_blocks = samplers.block_count(samples)
+    blocks_per_unit = max(1, chunk_size // samplers.BLOCK_SIZE)
+    units = [list(range(start, min(start + blocks_per_unit, n_blocks))) for start in range(0, n_blocks, blocks_per_unit)]
+    workers = max(1, min(int(workers or os.cpu_count() or 1), len(units)))
+    for distribution in scenario.uncertain.values():
+        distribution.ppf(np.array([0.5]))  # build lazy tables before threads share them
+
+    def run_unit(blocks):
+        lengths = [samplers.block_length(b, samples) for b in blocks]
+        if len(blocks) == 1:
+            values = evaluate_block(scenario, blocks[0], lengths[0], seed, sampler, outputs, chunk_size)
+            pieces = [values]
+        else:  # several blocks per model call: concatenate their inputs
+            sampled = [scenario.block_inputs(b, n, seed, sampler) for b, n in zip(blocks, lengths)]
+            joined = {name: np.concatenate([s[name] for s in sampled]) for name in scenario.uncertain}
+            total = sum(lengths)
+            values = {name: np.empty(total) for name in outputs}
+            for start in range(0, total, chunk_size):
+                stop = min(start + chunk_size, total)
+                evaluated = evaluate(scenario.parameters({n: v[start:stop] for n, v in joined.items()}), outputs, validate=False)
+                for name in outputs:
+                    values[name][start:stop] = evaluated[name]
+            edges = np.cumsum([0] + lengths)
+            pieces = [{name: values[name][a:b] for name in outputs} for a, b in zip(edges[:-1], edges[1:])]
+        partials = [summarise_block(piece, thresholds=thresholds, relative_accuracy=relative_accuracy, min_magnitude=DEFAULT_MIN_MAGNITUDE) for piece in pieces]
+        prefix = _prefix_rows(pieces[0], thresholds, lengths[0]) if blocks[0] == 0 else []
+        return blocks, lengths, partials, prefix
+
+    started = time.perf_counter()
+    bar = _progress_bar(progress, samples)
+    merged = None
+    convergence: list = []
+    folded = 0
+    next_checkpoint = 1
+
+    def fold(result):
+        nonlocal merged, folded, next_checkpoint
+        blocks, lengths, partials, prefix = result
+        convergence.extend(prefix)
+        for block, length, partial in zip(blocks, lengths, partials):
+            merged = partial if merged is None else merge_two(merged, partial)
+            folded += 1
+            if folded == next_checkpoint or folded == n_blocks:
+                convergence.extend(_checkpoint_rows(block * samplers.BLOCK_SIZE + length, merged))
+                while next_checkpoint <= folded:
+                    next_checkpoint *= 2
+            if bar is not None:
+                bar.update(length)
+
+    try:
+        if workers == 1:
+            for unit in units:
+                fold(run_unit(unit))
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                pending: deque = deque()
+                for unit in units:
+                    pending.append(pool.submit(run_unit, unit))
+                    if len(pending) >= 2 * workers:  # bounded work in flight keeps memory flat
+                        fold(pending.popleft().result())
+                while pending:
+                    fold(pending.popleft().result())
+    finally:
+        if bar is not None:
+            bar.close()
+    elapsed = time.perf_counter() - started
+    statistics = finalize(merged)
+    try:
+        base = {k: float(v) for k, v in scenario.evaluate_base(outputs).items()}
+    except RoqInputError:  # pragma: no cover - validated at load
+        base = {}
+    return MonteCarloResult(
+        scenario=scenario, samples=samples, seed=seed, sampler=sampler, chunk_size=chunk_size, workers=workers,
+        outputs=outputs, statistics=statistics, partial=merged, convergence=convergence, elapsed=elapsed, base=base,
+    )
