@@ -404,14 +404,14 @@ def _failure(message: str, error: Exception):
 _RANGE_CONVERTERS = set()
 
 
-def _range_converter(function: Callable) -> Callable:
+def range_converter(function: Callable) -> Callable:
     """Mark a converter that reads a range (xlwings must keep it 2-D: ``ndim=2``)."""
     _RANGE_CONVERTERS.add(function)
     return function
 
 
 for _converter in (numbers_block, means_or_answers, matrix, vector, labels, parameter_table):
-    _range_converter(_converter)
+    range_converter(_converter)
 
 
 def is_range_converter(convert: Callable) -> bool:

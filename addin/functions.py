@@ -6,21 +6,23 @@
 - xlwings Server: ``from addin.functions import *`` in the server's ``custom_functions``.
 
 Names carry a domain prefix because the classic add-in has no namespaces: ``SQ_`` for
-survey and service-quality analytics, ``ROQ_`` for the Return-on-Quality model. No module
+survey and service-quality analytics, ``ROQ_`` for the Return-on-Quality model and its
+Monte Carlo / sensitivity runs. No module
 here sets ``__xlwings_func_namespace__``, so Lite shows the same names as the classic
 add-in (xlwings Server prepends its manifest namespace, ``XLWINGS.`` by default).
 """
 
 from __future__ import annotations
 
-from . import roq_functions, survey_functions
+from . import roq_functions, simulation_functions, survey_functions
 from .roq_functions import *  # noqa: F401,F403
+from .simulation_functions import *  # noqa: F401,F403
 from .survey_functions import *  # noqa: F401,F403
 
 #: Names of every Excel function, survey functions first.
 FUNCTION_NAMES = tuple(
     name
-    for module in (survey_functions, roq_functions)
+    for module in (survey_functions, roq_functions, simulation_functions)
     for name, value in vars(module).items()
     if getattr(value, "__roq_excel_function__", False) and value.__module__ == module.__name__
 )

@@ -1,0 +1,83 @@
+"""The simulation Excel functions, called as Excel calls them (xlwings' server dispatcher).
+
+Calls go through ``tests/excel_dispatch.call``: the Office.js payload, xlwings' own
+dispatcher, and ``addin.functions``, the module users load.
+"""
+
+from __future__ import annotations
+
+import pytest
+from excel_dispatch import block, call, metadata
+
+from simulator.errors import RoqInputError
+from simulator.uncertainty import builtin_scenario, run_monte_carlo, scenario_from_rows
+
+
+def one(value):
+    return [[value]]
+
+
+def template_range():
+    """The template as Excel hands a range back: blanks as None, whole numbers as int."""
+    return block(call("ROQ_SCENARIO_TEMPLATE"))
+
+
+def test_template_round_trips_to_the_builtin_scenario():
+    cells = template_range()
+    assert cells[0][:2] == ["key", "value"]
+    rebuilt = scenario_from_rows(cells)
+    builtin = builtin_scenario()
+    assert rebuilt.uncertain == builtin.uncertain and rebuilt.outputs == builtin.outputs
+    assert rebuilt.parameters() == builtin.parameters()
+
+
+def test_simulate_spills_summary_table_equal_to_the_engine():
+    cells = call("ROQ_SIMULATE", template_range(), one(4096), one(7), one("lhs"))
+    header = cells[0]
+    assert header[0] == "output" and "P5" in header and "P_above_threshold" in header
+    assert [row[0] for row in cells[1:]] == ["roq", "npv_gain", "final_market_share"]
+    expected = run_monte_carlo(builtin_scenario(), samples=4096, seed=7, sampler="lhs", workers=1).to_frame()
+    mean = header.index("mean")
+    assert cells[1][mean] == pytest.approx(expected.loc["roq", "mean"], rel=1e-12)
+    # blank scenario = the built-in one
+    blank = call("ROQ_SIMULATE", None, one(4096), one(7), one("lhs"))
+    assert blank == cells
+
+
+def test_sensitivity_table_ranks_margin_first():
+    cells = call("ROQ_SENSITIVITY", None, one("morris"), one(16), one(3))
+    header = cells[0]
+    assert header[:3] == ["output", "method", "input"] and "mu_star" in header
+    assert cells[1][header.index("input")] == "margin"
+    assert [row[header.index("rank")] for row in cells[1:]] == [1, 2, 3, 4]
+
+
+def test_tornado_table():
+    cells = call("ROQ_TORNADO", None)
+    assert cells[0][0] == "input" and cells[1][0] == "margin"
+
+
+def test_scenario_range_errors_name_row_and_key():
+    cells = template_range()
+    edited = [row[:] for row in cells]
+    for row in edited:
+        if row[0] == "uncertain.churn.max":
+            row[1] = 1.2
+    with pytest.raises(RoqInputError, match=r"^scenario: uncertain.churn.max: must be < 1 \(fraction per year\), got 1.2$"):
+        call("ROQ_SIMULATE", edited, one(1000))
+    broken = [row[:] for row in cells]
+    broken[3][1] = "#N/A"
+    with pytest.raises(RoqInputError, match=r"scenario: contains the error #N/A in row 4, column 2 of the range"):
+        call("ROQ_SIMULATE", broken)
+    with pytest.raises(RoqInputError, match=r"samples: at most 2,097,152 scenarios from Excel"):
+        call("ROQ_SIMULATE", None, one(2**22))
+    with pytest.raises(RoqInputError, match=r"method: must be one of sobol, morris, fast, delta, pawn"):
+        call("ROQ_SENSITIVITY", None, one("anova"))
+
+
+def test_functions_are_registered_with_help_text():
+    meta = metadata()  # what Lite / Server register from addin.functions
+    names = {f["name"] for f in meta["functions"]}
+    assert {"ROQ_SIMULATE", "ROQ_SENSITIVITY", "ROQ_TORNADO", "ROQ_SCENARIO_TEMPLATE"} <= names
+    simulate = next(f for f in meta["functions"] if f["name"] == "ROQ_SIMULATE")
+    assert all(p.get("description") for p in simulate["parameters"])
