@@ -22,6 +22,9 @@ from .errors import RoqInputError
 #: Modules under simulator.commands, in the order their subcommands are listed.
 COMMAND_MODULES = [
     "casestudy",
+    "simulate",
+    "sensitivity",
+    "sweep",
 ]
 
 
@@ -39,7 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         importlib.import_module(f"simulator.commands.{name}").register(subparsers)
     for entry_point in sorted(metadata.entry_points(group="roq.commands"), key=lambda e: e.name):
-        entry_point.load()(subparsers)
+        try:
+            register = entry_point.load()
+        except Exception as error:  # a broken plug-in must not take the engine's own commands down
+            print(f"roq: warning: command '{entry_point.name}' unavailable ({entry_point.value}: {error})", file=sys.stderr)
+            continue
+        register(subparsers)
     return parser
 
 
