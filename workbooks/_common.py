@@ -1,0 +1,378 @@
+"""Shared pieces of the workbook builders: runtime naming, cell styles, sheet helpers.
+
+Conventions every built workbook follows (and ``docs/workbooks.md`` documents):
+
+- Cell roles are visible at a glance: **input** (pale yellow, blue text: type or paste
+  here), **add-in function** (pale green: a roq-toolkit function, needs the add-in),
+  **Excel formula** (white: Excel's own functions), **published** (grey italics: the
+  figure printed in the paper, for comparison). Every sheet repeats the legend.
+- Rates and shares are fractions formatted as percentages; money has thousands
+  separators with the currency in a Unit column; indices the add-in returns in percent
+  (CSI, conformity) show a literal % sign.
+- Headers are frozen, and every sheet prints on A4 landscape, one page wide, with its
+  header rows repeated.
+- Only the add-in's *names* differ between runtimes (:class:`Runtime`); the layout,
+  inputs and Excel formulas are identical in every variant.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+__all__ = ["Runtime", "RUNTIMES", "BUILD_DATE", "LEGEND", "Styles", "SheetWriter", "about_sheet", "runtime_steps", "cell", "area", "absolute"]
+
+#: Fixed creation date of every built workbook, so a rebuild is byte-for-byte reproducible.
+BUILD_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """How one xlwings runtime's workbooks name the add-in's functions.
+
+    ``classic``: the VBA wrappers that xlwings' "Import Functions" writes into the
+    workbook are plain VBA functions, so cells call ``SQ_CSI(...)``.
+    ``lite``: xlwings Lite registers Office.js custom functions without a namespace
+    (``=SQ_CSI(...)`` in the formula bar); Excel stores such a call in the file as
+    ``_xldudf_SQ_CSI(...)`` and binds it to the custom function once the add-in has
+    registered it (see ``docs/workbooks.md`` for the sources and the fallback).
+    """
+
+    name: str
+    label: str
+    file_prefix: str  # what the file stores before the function name
+
+    def call(self, function: str, *arguments) -> str:
+        """Formula text (without ``=``) calling an add-in function."""
+        args = ",".join(str(argument) for argument in arguments)
+        return f"{self.file_prefix}{function}({args})"
+
+
+RUNTIMES = {
+    "classic": Runtime("classic", "classic xlwings add-in (Excel on Windows)", ""),
+    "lite": Runtime("lite", "xlwings Lite (Excel on Windows, macOS and the web)", "_xldudf_"),
+}
+
+
+def cell(row: int, column: int, *, absolute_ref: bool = False, sheet: str | None = None) -> str:
+    """A1 reference of a 0-based (row, column); optionally absolute and sheet-qualified."""
+    ref = xl_rowcol_to_cell(row, column, row_abs=absolute_ref, col_abs=absolute_ref)
+    return f"{_sheet_prefix(sheet)}{ref}"
+
+
+def area(first_row: int, first_column: int, last_row: int, last_column: int, *, absolute_ref: bool = True, sheet: str | None = None) -> str:
+    """A1:B2 reference of a 0-based block (absolute by default)."""
+    first = xl_rowcol_to_cell(first_row, first_column, row_abs=absolute_ref, col_abs=absolute_ref)
+    last = xl_rowcol_to_cell(last_row, last_column, row_abs=absolute_ref, col_abs=absolute_ref)
+    return f"{_sheet_prefix(sheet)}{first}:{last}"
+
+
+def absolute(row: int, column: int, sheet: str | None = None) -> str:
+    return cell(row, column, absolute_ref=True, sheet=sheet)
+
+
+def _sheet_prefix(sheet: str | None) -> str:
+    if not sheet:
+        return ""
+    if sheet.replace("_", "").isalnum() and not sheet[0].isdigit():
+        return f"{sheet}!"
+    return "'" + sheet.replace("'", "''") + "'!"
+
+
+# --------------------------------------------------------------------------- styles
+
+_NUMBER_FORMATS = {
+    "text": "@",
+    "general": "General",
+    "int": "#,##0",
+    "count": "0",
+    "money": "#,##0",
+    "ratio": "0.00",
+    "ratio4": "0.0000",
+    "score": "0.00",
+    "score3": "0.000",
+    "pct": "0.00%",
+    "pct1": "0.0%",
+    "pct0": "0%",
+    "pct_points": '0.00" %"',  # a value already in percent (79.55 -> 79.55 %)
+    "factor": "0.00000",
+    "gap": "+0.00;-0.00;0.00",
+}
+
+_ROLES = {
+    "input": {"bg_color": "#FFF2CC", "font_color": "#1F4E79", "border": 1, "border_color": "#BFBFBF"},
+    "addin": {"bg_color": "#E2EFDA", "border": 1, "border_color": "#BFBFBF"},
+    "excel": {"border": 1, "border_color": "#BFBFBF"},
+    "published": {"bg_color": "#F2F2F2", "font_color": "#595959", "italic": True, "border": 1, "border_color": "#BFBFBF"},
+    "label": {"border": 1, "border_color": "#BFBFBF"},
+    "plain": {},
+}
+
+
+class Styles:
+    """Cell formats of one workbook, created on first use (in a fixed order: reproducible)."""
+
+    def __init__(self, workbook):
+        self.workbook = workbook
+        self._cache = {}
+        self.title = workbook.add_format({"bold": True, "font_size": 15, "font_color": "#1F4E79"})
+        self.subtitle = workbook.add_format({"italic": True, "font_color": "#595959"})
+        self.section = workbook.add_format({"bold": True, "font_size": 12, "font_color": "#1F4E79", "bottom": 1, "bottom_color": "#1F4E79"})
+        self.header = workbook.add_format(
+            {"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1, "border_color": "#BFBFBF", "text_wrap": True, "valign": "top"}
+        )
+        self.note = workbook.add_format({"text_wrap": True, "valign": "top", "font_color": "#404040"})
+        self.note_italic = workbook.add_format({"text_wrap": True, "valign": "top", "italic": True, "font_color": "#7F7F7F"})
+        self.warning = workbook.add_format({"text_wrap": True, "valign": "top", "bold": True, "font_color": "#C00000"})
+        self.link = workbook.add_format({"font_color": "#0563C1", "underline": 1})
+        self.bold = workbook.add_format({"bold": True})
+
+    def get(self, role: str, kind: str = "general", *, bold: bool = False, wrap: bool = False):
+        """The format for a cell ``role`` (input, addin, excel, published, label, plain) holding ``kind``."""
+        key = (role, kind, bold, wrap)
+        if key not in self._cache:
+            properties = dict(_ROLES[role])
+            properties["num_format"] = _NUMBER_FORMATS[kind]
+            if bold:
+                properties["bold"] = True
+            if wrap:
+                properties["text_wrap"] = True
+                properties["valign"] = "top"
+            self._cache[key] = self.workbook.add_format(properties)
+        return self._cache[key]
+
+
+LEGEND = (
+    ("input", "Input: type or paste here"),
+    ("addin", "Add-in function (roq-toolkit)"),
+    ("excel", "Excel formula"),
+    ("published", "Published in the paper"),
+)
+
+
+class SheetWriter:
+    """A worksheet with the workbook's styles, the runtime's function names and print setup."""
+
+    def __init__(self, workbook, styles: Styles, runtime: Runtime, name: str, *, tab_color: str | None = None, legend=None):
+        self.legend = LEGEND if legend is None else legend
+        self.workbook = workbook
+        self.styles = styles
+        self.runtime = runtime
+        self.name = name
+        self.ws = workbook.add_worksheet(name)
+        if tab_color:
+            self.ws.set_tab_color(tab_color)
+        self.last_row = 0
+        self.last_column = 0
+        self._widths: dict[int, float] = {}
+        self._column_formats: dict[int, object] = {}
+        self.ws.hide_gridlines(2)
+
+    # -- bookkeeping
+    def _used(self, row: int, column: int) -> None:
+        self.last_row = max(self.last_row, row)
+        self.last_column = max(self.last_column, column)
+
+    def ref(self, row: int, column: int, *, absolute_ref: bool = True, qualified: bool = False) -> str:
+        return cell(row, column, absolute_ref=absolute_ref, sheet=self.name if qualified else None)
+
+    def range(self, first_row: int, first_column: int, last_row: int, last_column: int, *, qualified: bool = False) -> str:
+        return area(first_row, first_column, last_row, last_column, sheet=self.name if qualified else None)
+
+    # -- headings
+    def title(self, text: str, subtitle: str | None = None, *, legend: bool = True) -> int:
+        """Title in row 1, subtitle in row 2, legend in row 3; returns the next free row."""
+        self.ws.write_string(0, 0, text, self.styles.title)
+        self.ws.set_row(0, 22)
+        if subtitle:
+            self.ws.write_string(1, 0, subtitle, self.styles.subtitle)
+        if legend:
+            column = 0
+            for role, label in self.legend:
+                self.ws.write_string(2, column, label, self.styles.get(role, "text"))
+                column += 1
+            self._used(2, column - 1)
+        self._used(1, 0)
+        return 4
+
+    def section(self, row: int, text: str, width: int = 6) -> int:
+        for column in range(width):
+            self.ws.write_blank(row, column, None, self.styles.section)
+        self.ws.write_string(row, 0, text, self.styles.section)
+        self._used(row, width - 1)
+        return row + 1
+
+    def headers(self, row: int, column: int, labels) -> int:
+        for offset, label in enumerate(labels):
+            self.ws.write_string(row, column + offset, label, self.styles.header)
+        self._used(row, column + len(labels) - 1)
+        return row + 1
+
+    def note(self, row: int, column: int, text: str, *, italic: bool = False, last_column: int | None = None, height: int | None = None) -> None:
+        style = self.styles.note_italic if italic else self.styles.note
+        if last_column is not None and last_column > column:
+            self.ws.merge_range(row, column, row, last_column, "", style)
+            self.ws.write_string(row, column, text, style)  # never parsed as a formula
+            self._used(row, last_column)
+        else:
+            self.ws.write_string(row, column, text, style)
+            self._used(row, column)
+        if height:
+            self.ws.set_row(row, height)
+
+    # -- cells by role
+    def label(self, row: int, column: int, text: str, *, bold: bool = False, wrap: bool = False) -> None:
+        self.ws.write_string(row, column, text, self.styles.get("label", "text", bold=bold, wrap=wrap))
+        self._used(row, column)
+
+    def input(self, row: int, column: int, value, kind: str = "general") -> str:
+        style = self.styles.get("input", kind)
+        if value is None:
+            self.ws.write_blank(row, column, None, style)
+        elif isinstance(value, str):
+            self.ws.write_string(row, column, value, style)
+        else:
+            self.ws.write_number(row, column, value, style)
+        self._used(row, column)
+        return self.ref(row, column)
+
+    def published(self, row: int, column: int, value, kind: str = "general") -> None:
+        style = self.styles.get("published", kind)
+        if value is None:
+            self.ws.write_blank(row, column, None, style)
+        elif isinstance(value, str):
+            self.ws.write_string(row, column, value, style)
+        else:
+            self.ws.write_number(row, column, value, style)
+        self._used(row, column)
+
+    def excel(self, row: int, column: int, formula: str, kind: str = "general", *, bold: bool = False) -> str:
+        """A cell computed by Excel's own functions."""
+        self.ws.write_formula(row, column, "=" + formula.lstrip("="), self.styles.get("excel", kind, bold=bold))
+        self._used(row, column)
+        return self.ref(row, column)
+
+    def addin(self, row: int, column: int, function: str, *arguments, kind: str = "general", bold: bool = False, wrap_if: str | None = None) -> str:
+        """A cell calling one add-in function (scalar result).
+
+        ``wrap_if``: an Excel condition under which the cell shows "" instead of calling
+        the function (e.g. an empty input range in the survey template).
+        """
+        formula = self.runtime.call(function, *arguments)
+        if wrap_if:
+            formula = f'IF({wrap_if},"",{formula})'
+        self.ws.write_formula(row, column, "=" + formula, self.styles.get("addin", kind, bold=bold))
+        self._used(row, column)
+        return self.ref(row, column)
+
+    def spill(self, row: int, column: int, function: str, *arguments, shape: tuple[int, int], kinds, header: bool = True, wrap_if: str | None = None) -> tuple[int, int]:
+        """A dynamic-array formula calling an add-in function that spills a table.
+
+        ``shape`` is the table's (rows, columns) including its header row, so the file
+        carries the right spill range (and formats) before any recalculation;
+        ``kinds`` gives each column's number format. Returns the (last row, last column).
+        """
+        formula = self.runtime.call(function, *arguments)
+        if wrap_if:
+            formula = f'IF({wrap_if},"",{formula})'
+        return self.spill_formula(row, column, formula, shape=shape, kinds=kinds, header=header, role="addin")
+
+    def spill_formula(self, row: int, column: int, formula: str, *, shape, kinds, header: bool = True, role: str = "excel") -> tuple[int, int]:
+        rows, columns = shape
+        last_row, last_column = row + rows - 1, column + columns - 1
+        first_style = self.styles.header if header else self.styles.get(role, kinds[0])
+        self.ws.write_dynamic_array_formula(row, column, last_row, last_column, "=" + formula, first_style)
+        for i in range(rows):
+            for j in range(columns):
+                if (i, j) == (0, 0):
+                    continue
+                style = self.styles.header if (header and i == 0) else self.styles.get(role, kinds[min(j, len(kinds) - 1)])
+                self.ws.write_blank(row + i, column + j, None, style)
+        self._used(last_row, last_column)
+        return last_row, last_column
+
+    def link(self, row: int, column: int, sheet: str, target: str, text: str) -> None:
+        """An internal hyperlink (a link object, not a HYPERLINK formula)."""
+        self.ws.write_url(row, column, f"internal:{_sheet_prefix(sheet)}{target}", self.styles.link, string=text)
+        self._used(row, column)
+
+    # -- layout and printing
+    def widths(self, *widths: float, first: int = 0) -> None:
+        for offset, width in enumerate(widths):
+            self._widths[first + offset] = width
+            self.ws.set_column(first + offset, first + offset, width, self._column_formats.get(first + offset))
+
+    def column_format(self, column: int, cell_format) -> None:
+        """Format a whole column (cells a spill creates later inherit it); keeps its width."""
+        self._column_formats[column] = cell_format
+        self.ws.set_column(column, column, self._widths.get(column), cell_format)
+
+    def finish(self, *, freeze_row: int, freeze_column: int = 0, header_rows: tuple[int, int] | None = None, portrait: bool = False) -> None:
+        """Frozen header, print area, A4 landscape one page wide, repeated header rows."""
+        self.ws.freeze_panes(freeze_row, freeze_column)
+        self.ws.set_paper(9)  # A4
+        if not portrait:
+            self.ws.set_landscape()
+        self.ws.fit_to_pages(1, 0)
+        self.ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+        self.ws.print_area(0, 0, self.last_row, self.last_column)
+        if header_rows:
+            self.ws.repeat_rows(*header_rows)
+        self.ws.set_header(f"&L&8{self.name}&R&8roq-toolkit")
+        self.ws.set_footer("&L&8&F&R&8Page &P of &N")
+
+
+# --------------------------------------------------------------------------- the About sheet
+
+
+def runtime_steps(runtime: Runtime) -> list[str]:
+    """What a user does once so that the add-in's cells calculate in this runtime."""
+    if runtime.name == "lite":
+        return [
+            "1. Install xlwings Lite once (Home > Add-ins > search 'xlwings Lite' > Add), open this workbook and open the xlwings Lite task pane.",
+            "2. Run `python -m addin lite-bundle OUTDIR` (or ask for its output) and paste OUTDIR/main.py and OUTDIR/requirements.txt into the Lite editor's main.py and requirements.txt tabs; then save the workbook: Lite keeps the code inside it, so this is needed once per workbook.",
+            "3. The green cells calculate as soon as Lite has registered the SQ_/ROQ_ functions. If some still show #NAME?, press Ctrl+H, look in formulas, find '_xldudf_' and replace it with nothing: Excel then re-reads them as plain SQ_.../ROQ_... calls.",
+        ]
+    return [
+        "1. Once per machine: install roq-toolkit into the Python that Excel should use, run `xlwings addin install`, tick File > Options > Trust Center > Macro Settings > 'Trust access to the VBA project object model', and run `python -m addin classic-setup --write` (sets the interpreter and UDF_MODULES = addin.functions).",
+        "2. Once per workbook: save this file as .xlsm (macro-enabled), tick Tools > References > xlwings in the VBA editor (Alt+F11), click 'Import Functions' on the xlwings ribbon (it writes the VBA wrappers of the SQ_/ROQ_ functions into this workbook) and press Ctrl+Alt+F9.",
+        "3. The .xlsm then opens ready to calculate on any machine set up as in step 1 (the wrappers travel inside it). A rejected input shows as text starting with 'Error: ' in the cell.",
+    ]
+
+
+def about_sheet(sheet: SheetWriter, title: str, source: str, contents, others) -> None:
+    """The first sheet: what the workbook shows, links to the sheets, how to make it calculate."""
+    row = sheet.title(title, source)
+    sheet.widths(32, 32, 32, 32)
+    row = sheet.section(row, "What this workbook shows", width=4)
+    for line in contents:
+        sheet.note(row, 0, line, last_column=3, height=32)
+        row += 1
+    row += 1
+    row = sheet.section(row, "Sheets", width=4)
+    for other in others:
+        sheet.link(row, 0, other.name, "A1", other.name)
+        row += 1
+    row += 1
+    row = sheet.section(row, f"This file is for the {sheet.runtime.label}", width=4)
+    for line in runtime_steps(sheet.runtime):
+        sheet.note(row, 0, line, last_column=3, height=48)
+        row += 1
+    other = "lite" if sheet.runtime.name == "classic" else "classic"
+    sheet.note(
+        row,
+        0,
+        f"The *-{other}.xlsx file next to this one holds the same workbook for the other runtime. Without Excel, `roq recalc FILE.xlsx` "
+        "recalculates every formula (add-in functions included) into FILE.recalc.xlsx.",
+        last_column=3,
+        height=32,
+    )
+    row += 2
+    row = sheet.section(row, "Colours", width=4)
+    for role, label in sheet.legend:
+        sheet.ws.write_string(row, 0, label, sheet.styles.get(role, "text"))
+        row += 1
+    sheet.last_row = max(sheet.last_row, row)
+    sheet.finish(freeze_row=3, portrait=True)

@@ -1,0 +1,130 @@
+"""Build the workbooks an analyst opens on day one: ``python -m workbooks.build``.
+
+Each workbook is written with XlsxWriter from the case-study data and the add-in's
+function names, once per xlwings runtime (:data:`workbooks._common.RUNTIMES`):
+
+==============================  ==============================================
+file                            open it with
+==============================  ==============================================
+``*-classic.xlsx``              the classic xlwings add-in (Excel on Windows)
+``*-lite.xlsx``                 xlwings Lite (Excel on Windows, macOS, web)
+==============================  ==============================================
+
+After writing, every formula is evaluated headlessly (:func:`addin.recalc.recalculate`,
+i.e. ``roq recalc``) and the values are stored as the cells' cached values, so the file
+shows numbers in any viewer before Excel recalculates. The build is reproducible: fixed
+creation date, deterministic zip entries; a test compares the committed files with a fresh
+build.
+
+Usage::
+
+    python -m workbooks.build                     # all workbooks, all runtimes, into workbooks/
+    python -m workbooks.build --outdir /tmp/wb --only survey-template --runtime lite
+    python -m workbooks.build --no-values         # skip the cached values (formulas only)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python workbooks/build.py`: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    __package__ = "workbooks"
+
+import xlsxwriter  # noqa: E402
+
+from workbooks import claims_servqual, roq_case_study, survey_template  # noqa: E402
+from workbooks._common import BUILD_DATE, RUNTIMES, Styles  # noqa: E402
+
+__all__ = ["WORKBOOKS", "DEFAULT_OUTDIR", "build_workbook", "build_all", "output_name", "main"]
+
+#: Builders by file stem.
+WORKBOOKS = {
+    roq_case_study.FILE_STEM: roq_case_study,
+    claims_servqual.FILE_STEM: claims_servqual,
+    survey_template.FILE_STEM: survey_template,
+}
+DEFAULT_OUTDIR = Path(__file__).resolve().parent
+
+
+def output_name(stem: str, runtime: str) -> str:
+    """``roq-case-study`` + ``lite`` -> ``roq-case-study-lite.xlsx``."""
+    return f"{stem}-{runtime}.xlsx"
+
+
+def build_workbook(stem: str, runtime: str, path, *, values: bool = True):
+    """Write one workbook to ``path``; with ``values``, fill the cached values by recalculating.
+
+    Returns the :class:`addin.recalc.RecalcResult` (None without ``values``).
+    """
+    module = WORKBOOKS[stem]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, raw = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        workbook = xlsxwriter.Workbook(raw)
+        workbook.set_properties(
+            {
+                "title": module.TITLE,
+                "subject": f"roq-toolkit workbook for the {RUNTIMES[runtime].label}",
+                "author": "roq-toolkit",
+                "company": "roq-toolkit",
+                "comments": "Built by python -m workbooks.build; do not edit by hand, rebuild instead.",
+                "created": BUILD_DATE,
+            }
+        )
+        workbook.set_calc_mode("auto")
+        module.build(workbook, Styles(workbook), RUNTIMES[runtime])
+        workbook.close()
+        if not values:
+            os.replace(raw, path)
+            return None
+        from addin.recalc import recalculate
+
+        result = recalculate(raw, path)
+        return result
+    finally:
+        if os.path.exists(raw):
+            os.unlink(raw)
+
+
+def build_all(outdir=DEFAULT_OUTDIR, *, only=None, runtimes=None, values: bool = True) -> dict:
+    """Build every workbook (or ``only`` these stems) for every runtime; {path: result}."""
+    outdir = Path(outdir)
+    results = {}
+    for stem in WORKBOOKS:
+        if only and stem not in only:
+            continue
+        for runtime in runtimes or RUNTIMES:
+            path = outdir / output_name(stem, runtime)
+            results[path] = build_workbook(stem, runtime, path, values=values)
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workbooks.build", description="Build roq-toolkit's Excel workbooks (one file per runtime).")
+    parser.add_argument("--outdir", default=str(DEFAULT_OUTDIR), help=f"where to write the workbooks (default: {DEFAULT_OUTDIR})")
+    parser.add_argument("--only", action="append", choices=sorted(WORKBOOKS), help="build only this workbook (repeatable)")
+    parser.add_argument("--runtime", action="append", choices=sorted(RUNTIMES), help="build only this runtime's variant (repeatable)")
+    parser.add_argument("--no-values", action="store_true", help="do not store computed values (formulas only; Excel computes on opening)")
+    args = parser.parse_args(argv)
+    failed = 0
+    for path, result in build_all(args.outdir, only=args.only, runtimes=args.runtime, values=not args.no_values).items():
+        if result is None:
+            print(f"wrote {path}")
+            continue
+        for failure in result.failures:
+            print(f"  {failure}", file=sys.stderr)
+        failed += len(result.failures)
+        status = "all formulas computed" if result.ok else f"{len(result.failures)} cells failed"
+        print(f"wrote {path} ({result.formula_cells} formula cells, {status})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
