@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "simulate",
     "sensitivity",
     "sweep",
+    "report",
 ]
 
 

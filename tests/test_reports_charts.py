@@ -1,0 +1,224 @@
+"""Every report chart, drawn from real runs (Monte Carlo, SALib, sweeps, seed-002 survey), saved
+as PNG / SVG / PDF and checked as files: format, pixel size, content, title and units."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator.errors import RoqInputError
+from simulator.reports import charts, parse_formats, save_figure
+from simulator.reports.report import case_study_survey, compute_report, report_figures
+from simulator.reports.style import COLORS, OKABE_ITO
+
+CHARTS = (
+    "roq_distribution", "market_share_fan", "tornado", "spider", "sobol_indices", "sobol_second_order",
+    "morris", "two_way", "discount_curve", "ipa_quadrants", "servqual_gaps",
+)
+#: Words each chart's axis labels must contain: the units.
+UNITS = {
+    "roq_distribution": ["ratio", "%"],
+    "market_share_fan": ["%", "Year"],
+    "tornado": ["ratio"],
+    "spider": ["%", "ratio"],
+    "sobol_indices": ["0-1"],
+    "sobol_second_order": ["0-1"],
+    "morris": ["ratio"],
+    "two_way": ["%", "IDR"],
+    "discount_curve": ["% per year", "ratio"],
+    "ipa_quadrants": ["1–5"],
+    "servqual_gaps": ["scale points"],
+}
+#: Words each chart's title must contain.
+TITLES = {
+    "roq_distribution": "distribution of ROQ", "market_share_fan": "Market share", "tornado": "Tornado", "spider": "Spider",
+    "sobol_indices": "Sobol'", "sobol_second_order": "Second-order", "morris": "Morris", "two_way": "ROQ over",
+    "discount_curve": "discount rate", "ipa_quadrants": "Importance-Performance", "servqual_gaps": "SERVQUAL",
+}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def data():
+    """A small but real report run of the built-in seed-001 scenario, plus seed 002's survey."""
+    return compute_report(None, samples=4096, seed=11, sensitivity_samples=64, morris_trajectories=10, fan_samples=2048,
+                          two_way_points=9, survey=case_study_survey())
+
+
+@pytest.fixture(scope="module")
+def figures(data):
+    return report_figures(data)
+
+
+@pytest.fixture(scope="module")
+def files(figures, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("charts")
+    return {(name, kind): save_figure(figure, directory / f"{name}.{kind}", dpi=150) for name, figure in figures.items() for kind in ("png", "svg", "pdf")}
+
+
+def png_size(path):
+    header = path.read_bytes()[:24]
+    assert header[:8] == PNG_MAGIC
+    return struct.unpack(">II", header[16:24])
+
+
+def test_every_chart_is_drawn(figures):
+    assert set(figures) == set(CHARTS)
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_png_is_a_slide_sized_image_with_content(files, name):
+    path = files[(name, "png")]
+    width, height = png_size(path)
+    assert (width, height) == (1500, 840)  # 10 x 5.6 in at 150 dpi, as asked
+    from matplotlib.image import imread
+
+    pixels = imread(path)[..., :3]
+    assert pixels.std() > 0.05  # not a blank canvas
+    rgb = (pixels.reshape(-1, 3) * 255).round().astype(np.uint32)
+    colours = np.unique((rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2])
+    assert colours.size > 20
+    # a white margin all round: nothing is cut off at the edges
+    assert pixels[0].min() > 0.9 and pixels[-1].min() > 0.9 and pixels[:, 0].min() > 0.9 and pixels[:, -1].min() > 0.9
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_svg_keeps_title_and_labels_as_text(files, figures, name):
+    path = files[(name, "svg")]
+    root = ElementTree.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    text = path.read_text(encoding="utf-8")
+    assert TITLES[name] in text
+    assert path.stat().st_size > 5_000
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_pdf_is_complete(files, name):
+    content = files[(name, "pdf")].read_bytes()
+    assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
+    assert len(content) > 5_000
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_title_and_axis_labels_with_units(figures, name):
+    figure = figures[name]
+    assert TITLES[name] in figure._suptitle.get_text()
+    labels = " ".join(
+        text for ax in figure.axes for text in (ax.get_xlabel(), ax.get_ylabel())
+    )
+    for unit in UNITS[name]:
+        assert unit in labels, f"{name}: {unit!r} not in axis labels {labels!r}"
+    main = figure.axes[0]
+    assert main.get_xlabel()
+
+
+ALLOWED = {c.lower() for c in OKABE_ITO.values()} | {c.lower() for c in COLORS.values()} | {"#ffffff", "#000000"}
+
+
+@pytest.mark.parametrize("name", ["tornado", "spider", "sobol_indices", "morris", "market_share_fan", "servqual_gaps", "ipa_quadrants"])
+def test_colours_come_from_the_colour_blind_safe_palette(figures, name):
+    from matplotlib.collections import PathCollection, PolyCollection
+    from matplotlib.colors import to_hex
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    used = set()
+    for ax in figures[name].axes:
+        for artist in ax.get_children():
+            if isinstance(artist, Line2D) and artist.get_visible() and artist.get_xydata().size:
+                if artist.get_linestyle() not in ("None", "", " "):
+                    used.add(to_hex(artist.get_color()))
+                if artist.get_marker() not in (None, "None", "", " "):  # what a marker shows is its edge/face colour
+                    used.add(to_hex(artist.get_markeredgecolor()))
+            elif isinstance(artist, Rectangle) and artist is not ax.patch and artist.get_width() and artist.get_height():
+                used.add(to_hex(artist.get_facecolor()))
+            elif isinstance(artist, (PathCollection, PolyCollection)):
+                used.update(to_hex(c) for c in artist.get_facecolors())
+    used.discard("#ffffff")
+    assert used, "no coloured artists found"
+    assert used <= ALLOWED, f"{name} uses colours outside the palette: {sorted(used - ALLOWED)}"
+
+
+def test_distribution_prints_probability_and_marks_break_even(figures, data):
+    figure = figures["roq_distribution"]
+    texts = " ".join(t.get_text() for ax in figure.axes for t in ax.texts)
+    assert "P(ROQ > 1)" in texts and "ROQ = 1" in texts
+    lines = [line for ax in figure.axes for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert any(np.allclose(line.get_xdata(), 1.0) for line in lines)  # the ROQ = 1 line in both panels
+    assert data.histogram["count"].sum() == 4096  # all scenarios of the run, from its quantile sketch
+
+
+def test_tornado_is_sorted_by_swing_with_base_line_and_value_labels(figures, data):
+    ax = figures["tornado"].axes[0]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    swing = (data.one_way["roq_high"] - data.one_way["roq_low"]).abs()
+    from simulator.reports.style import input_label
+
+    expected_top_first = [input_label(n) for n in data.one_way.loc[swing.sort_values(ascending=False).index, "input"]]
+    assert ticks[::-1] == expected_top_first  # largest swing at the top
+    base = float(data.one_way["roq_base"].iloc[0])
+    assert any(np.allclose(line.get_xdata(), base) for line in ax.get_lines())
+    texts = [t.get_text() for t in ax.texts]
+    assert any(t.endswith("%") for t in texts) and any(t.startswith("IDR ") for t in texts)  # low/high values in their units
+
+
+def test_two_way_heatmap_draws_the_break_even_contour(figures, data):
+    ax = figures["two_way"].axes[0]
+    assert data.two_way["roq"].min() < 1 < data.two_way["roq"].max()  # the grid was widened to include it
+    labels = [t.get_text() for t in ax.texts]
+    assert "ROQ = 1" in labels
+
+
+def test_same_inputs_give_the_same_png_bytes(tmp_path):
+    table = pd.DataFrame({"input": ["margin", "churn"], "low": [2e5, 0.05], "high": [3e5, 0.15], "output_low": [2.2, 2.6], "output_high": [3.2, 2.8]})
+    first = save_figure(charts.tornado_chart(table, 2.72), tmp_path / "a.png")
+    second = save_figure(charts.tornado_chart(table, 2.72), tmp_path / "b.png")
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_charts_take_plain_data_a_user_types_in(tmp_path):
+    # a notebook user's own numbers: mappings of columns, no simulator objects
+    figure = charts.sobol_bars({"input": ["price", "volume"], "S1": [0.6, 0.3], "ST": [0.65, 0.35]}, output="profit")
+    assert "profit" in figure.axes[0].get_xlabel().lower()
+    histogram = charts.roq_histogram(np.random.default_rng(1).normal(1.5, 0.5, 10_000))
+    assert histogram["bin_low"].isin([1.0]).any()  # ROQ = 1 is a bin edge
+    assert histogram.attrs["probability_above"] == pytest.approx(0.841, abs=0.01)
+    figure = charts.roq_distribution_chart(histogram)
+    path = save_figure(figure, tmp_path / "d.png", dpi=72)
+    assert png_size(path) == (720, 403)
+
+
+def test_matplotlib_is_not_imported_by_the_engine():
+    code = "import sys, simulator.reports, simulator.uncertainty, simulator.reports.frames; print('matplotlib' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda: charts.tornado_chart(pd.DataFrame({"input": ["a"], "low": [1]}), 1.0), "table"),
+        (lambda: charts.tornado_chart(pd.DataFrame({"input": ["a"], "low": [1], "high": [2], "output_low": [1], "output_high": [2]}), float("nan")), "base_output"),
+        (lambda: charts.sobol_bars(pd.DataFrame({"input": [], "S1": [], "ST": []})), "table"),
+        (lambda: charts.sobol_bars(pd.DataFrame({"input": ["a"], "S1": ["x"], "ST": [1.0]})), "table"),
+        (lambda: charts.roq_histogram([1.0, 2.0], bins=1), "bins"),
+        (lambda: charts.roq_histogram([np.nan]), "samples"),
+        (lambda: charts.two_way_heatmap(pd.DataFrame({"a": [1, 1], "b": [1, 2], "roq": [1, 2]}), "a", "b"), "table"),
+        (lambda: charts.fan_chart(pd.DataFrame({"year": [1, 2], "mean": [0.1, 0.2]})), "table"),
+        (lambda: charts.second_order_heatmap(pd.DataFrame({"input_1": ["a"], "input_2": ["a"], "S2": [0.1]})), "table"),
+        (lambda: save_figure(charts.spider_chart({"input": ["a", "a"], "change": [-0.1, 0.1], "output": [1, 2]}), "chart.gif"), "path"),
+        (lambda: save_figure(charts.spider_chart({"input": ["a", "a"], "change": [-0.1, 0.1], "output": [1, 2]}), "chart.png", dpi=5), "dpi"),
+        (lambda: parse_formats("png,gif"), "--format"),
+        (lambda: parse_formats(" , "), "--format"),
+    ],
+)
+def test_bad_input_names_the_argument(call, argument):
+    with pytest.raises(RoqInputError) as caught:
+        call()
+    assert caught.value.argument == argument
