@@ -64,6 +64,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from simulator._files import atomic_write
 from simulator.errors import RoqInputError
 
 __all__ = [
@@ -1405,18 +1406,7 @@ def _write(package: _Package, evaluation: _Evaluation, spill_refs, cleared, targ
                 cell.clear_value()
                 sheet.modified = True
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary_path(target)
-    try:
-        _save(package, temporary)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)  # a normal new file, not mkstemp's private 0600
-        os.replace(temporary, target)  # the output appears complete or not at all
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    atomic_write(target, lambda temporary: _save(package, Path(temporary)))  # complete or not at all
 
 
 def _temporary_path(target: Path) -> Path:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .._files import atomic_write
 from ..errors import RoqInputError
 from .style import COLORS, DEFAULT_DPI, OKABE_ITO, format_input_value, format_percent, input_label
 
@@ -65,41 +65,6 @@ def parse_formats(value, argument: str = "--format") -> tuple[str, ...]:
     if not formats:
         raise RoqInputError(argument, f"no format given; choose from {', '.join(FORMATS)}")
     return tuple(formats)
-
-
-def _file_mode() -> int:
-    """Permissions of a newly created file under the current umask (mkstemp makes 0600 files)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-#: Mode given to written files: what ``open(path, "w")`` would create.
-_FILE_MODE = _file_mode()
-
-
-def atomic_write(target: str | Path, write) -> Path:
-    """Call ``write(temporary_path)`` and move the result over ``target`` in one step.
-
-    The temporary file lives in the target's directory (same file system, so
-    :func:`os.replace` is atomic) and is removed if ``write`` fails. The file gets the
-    permissions a plain ``open(target, "w")`` would give it (not mkstemp's private 0600).
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        os.chmod(temporary, _FILE_MODE)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    return target
 
 
 def save_figure(figure, path: str | Path, *, dpi: int = DEFAULT_DPI) -> Path:

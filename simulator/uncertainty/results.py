@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
+from .._files import atomic_write
 from ..errors import RoqInputError
 
 __all__ = ["prepare_directory", "write_csv", "write_workbook", "write_tables"]
@@ -27,26 +28,11 @@ def prepare_directory(path: str | Path) -> Path:
     return directory
 
 
-def _atomic(target: Path, write) -> Path:
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    return target
-
-
 def write_csv(frame, path: str | Path) -> Path:
     """Write a DataFrame as CSV (no index unless it is named), atomically."""
     target = Path(path)
     keep_index = any(name is not None for name in frame.index.names)
-    return _atomic(target, lambda tmp: frame.to_csv(tmp, index=keep_index))
+    return atomic_write(target, lambda tmp: frame.to_csv(tmp, index=keep_index))
 
 
 def write_workbook(sheets: Mapping[str, object], path: str | Path, *, title: str = "") -> Path:
@@ -87,7 +73,7 @@ def write_workbook(sheets: Mapping[str, object], path: str | Path, *, title: str
             sheet.freeze_panes(1, 0)
         workbook.close()
 
-    return _atomic(target, write)
+    return atomic_write(target, write)
 
 
 def write_tables(directory: str | Path, tables: Mapping[str, object], workbook: str | None = None, *, title: str = "") -> list[Path]:
