@@ -188,3 +188,12 @@ def test_bad_csv_column_suggests_the_closest(tmp_path):
 
 def test_doctests():
     assert doctest.testmod(distributions_module).failed == 0
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_ppf_of_one_value_equals_the_array_result(name):
+    distribution = distribution_from_spec(SPECS[name], where=f"uncertain.{name}")
+    for u in (0.0005, 0.3, 0.5, 0.9995):
+        single = distribution.ppf(u)
+        assert np.ndim(single) == 0
+        assert float(single) == pytest.approx(float(distribution.ppf(np.array([u]))[0]), rel=1e-12, abs=1e-15)

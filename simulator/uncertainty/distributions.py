@@ -307,6 +307,8 @@ class _ScaledBeta(Distribution):
     def standard_ppf(self, u):
         """Inverse CDF of the unscaled Beta(alpha, beta) on [0, 1]."""
         u = _as_u(u)
+        shape = np.shape(u)
+        u = np.atleast_1d(u)  # the in-place steps below need an array, also for one value
         nodes = self._table if self._table is not None else self._build_table()
         n = self._NODES
         t = u * n
@@ -322,7 +324,7 @@ class _ScaledBeta(Distribution):
         tails = np.flatnonzero((index < low_tail) | (index >= high_tail))
         if tails.size:
             x[tails] = special.betaincinv(self.alpha, self.beta, u[tails])
-        return x
+        return x.reshape(shape)[()]
 
     def ppf(self, u):
         x = self.standard_ppf(u)
