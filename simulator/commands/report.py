@@ -53,4 +53,4 @@ def _check_installed(formats) -> None:
     needed = (["matplotlib"] if set(formats) & {"png", "svg", "pdf"} else []) + (["xlsxwriter"] if "xlsx" in formats else [])
     missing = [name for name in needed if find_spec(name) is None]
     if missing:
-        raise CommandError(f"--format: {' and '.join(missing)} not installed; install the reports extra: pip install 'roq-toolkit[reports]'")
+        raise CommandError(f"--format: {' and '.join(missing)} not installed; reinstall roq-toolkit (pip install roq-toolkit) to get them")
