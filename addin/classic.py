@@ -82,7 +82,7 @@ def setup_steps(config_path: Path | None = None) -> str:
             f"   Interpreter: {settings[interpreter_key]}",
             f"   UDF Modules: {settings['UDF_MODULES']}",
             "5. Open or create a macro-enabled workbook (.xlsm); in the VBA editor (Alt+F11)",
-            "   tick Tools > References > xlwings (xlwings quickstart does this for you).",
+            "   tick Tools > References > xlwings (xlwings quickstart and the workbooks/*-classic.xlsm files have it already).",
             "6. Click 'Import Functions' on the xlwings ribbon. The SQ_ and ROQ_ functions appear",
             "   under the 'ROQ toolkit' categories of the function wizard, e.g. =ROQ_NPV_PROGRAMME(558000000, 699000000, 20%, 5).",
             "   Errors show as text starting with 'Error: ' in the cell.",

@@ -188,6 +188,32 @@ def test_macro_enabled_workbook_keeps_its_vba_project(tmp_path, capsys):
     assert values(output, "Sheet1")["A1"].value == pytest.approx(8 / 84)
 
 
+def test_built_classic_xlsm_recalculates_and_keeps_xlwings_vba_project(tmp_path, capsys):
+    """The committed classic workbook (xlwings' quickstart VBA project inside) through `roq recalc`."""
+    source = Path(__file__).resolve().parent.parent / "workbooks" / "claims-servqual-classic.xlsm"
+    before = digest(source)
+    assert main(["recalc", str(source), "-o", str(tmp_path / "claims.xlsx")]) == 2  # the file keeps its type
+    assert "must have the input's extension .xlsm" in capsys.readouterr().err
+    output = tmp_path / "claims.recalc.xlsm"
+    assert main(["recalc", str(source), "-o", str(output)]) == 0, capsys.readouterr().err
+    assert "all formulas computed" in capsys.readouterr().out
+    with zipfile.ZipFile(source) as before_zip, zipfile.ZipFile(output) as after_zip:
+        assert before_zip.namelist() == after_zip.namelist()
+        # byte for byte: the VBA project, its declaration and the code names that bind it
+        for part in ("xl/vbaProject.bin", "[Content_Types].xml", "xl/_rels/workbook.xml.rels", "xl/workbook.xml"):
+            assert after_zip.read(part) == before_zip.read(part), part
+        assert b"application/vnd.ms-excel.sheet.macroEnabled.main+xml" in after_zip.read("[Content_Types].xml")
+        for name in before_zip.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                code_name = after_zip.read(name).split(b"<sheetPr", 1)[1].split(b">", 1)[0]
+                assert code_name == before_zip.read(name).split(b"<sheetPr", 1)[1].split(b">", 1)[0] and b"codeName=" in code_name
+    assert digest(source) == before
+    # the recomputed numbers are the ones the build cached (CSI 79.56 from the rounded means)
+    old, new = values(source, "CSI"), values(output, "CSI")
+    numbers = [(cell.coordinate, cell.value) for row in old.iter_rows() for cell in row if isinstance(cell.value, float)]
+    assert numbers and all(new[coordinate].value == pytest.approx(value, rel=1e-12) for coordinate, value in numbers)
+
+
 def test_paste_a_csv_into_input_cells(tmp_path, capsys):
     source = model_workbook(tmp_path / "model.xlsx")
     csv = tmp_path / "leaving.csv"

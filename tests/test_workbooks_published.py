@@ -20,15 +20,16 @@ from simulator.casestudies import load_claims_servqual_attributes
 from simulator.roq import evaluate
 from simulator.roq.casestudy import PUBLISHED, calibration, case_study_parameters
 from simulator.survey.casestudy import claims_servqual_means
+from workbooks.build import output_name
 
 WORKBOOKS = Path(__file__).resolve().parent.parent / "workbooks"
 RUNTIMES = ("classic", "lite")
 
 
 def _recalculated(tmp_path_factory, stem: str, runtime: str):
-    source = WORKBOOKS / f"{stem}-{runtime}.xlsx"
+    source = WORKBOOKS / output_name(stem, runtime)  # the classic variant is an .xlsm
     assert source.exists(), f"{source} is missing: run python -m workbooks.build"
-    output = tmp_path_factory.mktemp(f"{stem}-{runtime}") / f"{stem}.recalc.xlsx"
+    output = tmp_path_factory.mktemp(f"{stem}-{runtime}") / f"{stem}.recalc{source.suffix}"
     result = recalculate(source, output)
     assert result.ok, result.summary()
     return openpyxl.load_workbook(output, data_only=True)

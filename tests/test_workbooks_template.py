@@ -19,7 +19,7 @@ from simulator import survey
 from workbooks.survey_template import MAX_ITEMS
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "workbooks" / "survey-template-lite.xlsx"
-CLASSIC = TEMPLATE.with_name("survey-template-classic.xlsx")
+CLASSIC = TEMPLATE.with_name("survey-template-classic.xlsm")
 DIMENSIONS = ["tangibles", "tangibles", "reliability", "reliability", "reliability", "responsiveness", "assurance", "assurance", "empathy", "empathy"]
 ITEMS = [f"Q{i}" for i in range(1, len(DIMENSIONS) + 1)]
 RESULT_SHEETS = ("Item statistics", "Validity and reliability", "SERVQUAL", "CSI", "IPA")

@@ -1,9 +1,10 @@
 """The workbooks an analyst opens on day one, built from scripts (``python -m workbooks.build``).
 
-- ``roq-case-study-*.xlsx``: the seed-001 Return-on-Quality case study;
-- ``claims-servqual-*.xlsx``: the seed-002 claims-service SERVQUAL / CSI / IPA case;
-- ``survey-template-*.xlsx``: a template for a new survey (paste answers, read results).
+- ``roq-case-study-*``: the seed-001 Return-on-Quality case study;
+- ``claims-servqual-*``: the seed-002 claims-service SERVQUAL / CSI / IPA case;
+- ``survey-template-*``: a template for a new survey (paste answers, read results).
 
-``*-classic.xlsx`` is for the classic xlwings add-in, ``*-lite.xlsx`` for xlwings Lite;
-see ``docs/workbooks.md``.
+``*-classic.xlsm`` is for the classic xlwings add-in (macro-enabled, with xlwings' VBA
+project and its reference to the add-in), ``*-lite.xlsx`` for xlwings Lite; see
+``docs/workbooks.md``.
 """

@@ -12,17 +12,38 @@ Conventions every built workbook follows (and ``docs/workbooks.md`` documents):
 - Headers are frozen, and every sheet prints on A4 landscape, one page wide, with its
   header rows repeated.
 - Only the add-in's *names* differ between runtimes (:class:`Runtime`); the layout,
-  inputs and Excel formulas are identical in every variant.
+  inputs and Excel formulas are identical in every variant. The classic variant is a
+  macro-enabled ``.xlsm`` that carries xlwings' own VBA project (:func:`xlwings_vba_project`),
+  so that the add-in's "Import Functions" works on it as it stands.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import math
+import zipfile
 from dataclasses import dataclass
+from importlib import metadata, resources
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-__all__ = ["Runtime", "RUNTIMES", "BUILD_DATE", "LEGEND", "Styles", "SheetWriter", "about_sheet", "runtime_steps", "cell", "area", "absolute"]
+__all__ = [
+    "Runtime",
+    "RUNTIMES",
+    "BUILD_DATE",
+    "XLWINGS_VBA_TEMPLATE",
+    "XLWINGS_VBA_CODENAMES",
+    "xlwings_vba_project",
+    "xlwings_credit",
+    "LEGEND",
+    "Styles",
+    "SheetWriter",
+    "about_sheet",
+    "runtime_steps",
+    "cell",
+    "area",
+    "absolute",
+]
 
 #: Fixed creation date of every built workbook, so a rebuild is byte-for-byte reproducible.
 BUILD_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
@@ -30,10 +51,12 @@ BUILD_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
 
 @dataclass(frozen=True)
 class Runtime:
-    """How one xlwings runtime's workbooks name the add-in's functions.
+    """How one xlwings runtime's workbooks name the add-in's functions, and their file type.
 
     ``classic``: the VBA wrappers that xlwings' "Import Functions" writes into the
-    workbook are plain VBA functions, so cells call ``SQ_CSI(...)``.
+    workbook are plain VBA functions, so cells call ``SQ_CSI(...)``. The file is a
+    macro-enabled ``.xlsm`` holding xlwings' VBA project (the reference to the xlwings
+    add-in that the wrappers call), which "Import Functions" needs.
     ``lite``: xlwings Lite registers Office.js custom functions without a namespace
     (``=SQ_CSI(...)`` in the formula bar); Excel stores such a call in the file as
     ``_xldudf_SQ_CSI(...)`` and binds it to the custom function once the add-in has
@@ -43,6 +66,12 @@ class Runtime:
     name: str
     label: str
     file_prefix: str  # what the file stores before the function name
+    extension: str  # ".xlsm" when the file carries a VBA project, else ".xlsx"
+
+    @property
+    def macro_enabled(self) -> bool:
+        """Whether the file is an ``.xlsm`` with xlwings' VBA project embedded."""
+        return self.extension == ".xlsm"
 
     def call(self, function: str, *arguments) -> str:
         """Formula text (without ``=``) calling an add-in function."""
@@ -51,9 +80,46 @@ class Runtime:
 
 
 RUNTIMES = {
-    "classic": Runtime("classic", "classic xlwings add-in (Excel on Windows)", ""),
-    "lite": Runtime("lite", "xlwings Lite (Excel on Windows, macOS and the web)", "_xldudf_"),
+    "classic": Runtime("classic", "classic xlwings add-in (Excel on Windows)", "", ".xlsm"),
+    "lite": Runtime("lite", "xlwings Lite (Excel on Windows, macOS and the web)", "_xldudf_", ".xlsx"),
 }
+
+# --------------------------------------------------------------------------- xlwings' VBA project
+
+#: The file of the installed xlwings package whose VBA project the classic workbooks embed.
+#: ``xlwings quickstart`` copies it for every new project: its VBA project holds a reference
+#: to the xlwings add-in (the VBA project ``xlwings`` in ``xlwings.xlam``), empty document
+#: modules ``ThisWorkbook``, ``Sheet1`` and ``Sheet2``, and the standard module ``Module1`` with
+#: xlwings' sample macro ``SampleCall``. (``quickstart_standalone.xlsm`` embeds xlwings' VBA
+#: code instead of the reference; docs/workbooks.md says why it is not used.)
+XLWINGS_VBA_TEMPLATE = "quickstart.xlsm"
+
+#: The VBA code names of that project's document modules, in order: the workbook's and the
+#: first two sheets' code names must match them (XlsxWriter docs, "Setting the VBA
+#: codenames"); sheets beyond the second get ``Sheet3``, ``Sheet4``, ... (Excel's defaults).
+XLWINGS_VBA_CODENAMES = ("ThisWorkbook", "Sheet1", "Sheet2")
+
+
+def xlwings_vba_project() -> bytes:
+    """The ``xl/vbaProject.bin`` of the installed xlwings package's ``quickstart.xlsm``.
+
+    Read at build time from the installed package (never a copy kept in this repository),
+    so a rebuild after an xlwings upgrade picks up that version's project.
+    """
+    template = resources.files("xlwings").joinpath(XLWINGS_VBA_TEMPLATE)
+    with template.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+        return archive.read("xl/vbaProject.bin")
+
+
+def xlwings_credit() -> str:
+    """The About-sheet line crediting xlwings for the embedded VBA project (BSD 3-clause)."""
+    version = metadata.version("xlwings")
+    return (
+        f"The VBA project in this file (xl/vbaProject.bin: the reference to the xlwings add-in, empty sheet modules and xlwings' "
+        f"sample macro Module1.SampleCall, which these sheets do not use) is taken unchanged from quickstart.xlsm of xlwings {version}, "
+        "Copyright (C) 2014 - present, Zoomer Analytics GmbH, distributed under the BSD 3-clause licence; the licence text is in "
+        "docs/workbooks.md of roq-toolkit and in xlwings' LICENSE.txt."
+    )
 
 
 def cell(row: int, column: int, *, absolute_ref: bool = False, sheet: str | None = None) -> str:
@@ -336,10 +402,15 @@ def runtime_steps(runtime: Runtime) -> list[str]:
             "3. The green cells calculate as soon as Lite has registered the SQ_/ROQ_ functions. If some still show #NAME?, press Ctrl+H, look in formulas, find '_xldudf_' and replace it with nothing: Excel then re-reads them as plain SQ_.../ROQ_... calls.",
         ]
     return [
-        "1. Once per machine: install roq-toolkit into the Python that Excel should use, run `xlwings addin install`, tick File > Options > Trust Center > Macro Settings > 'Trust access to the VBA project object model', and run `python -m addin classic-setup --write` (sets the interpreter and UDF_MODULES = addin.functions).",
-        "2. Once per workbook: save this file as .xlsm (macro-enabled), tick Tools > References > xlwings in the VBA editor (Alt+F11), click 'Import Functions' on the xlwings ribbon (it writes the VBA wrappers of the SQ_/ROQ_ functions into this workbook) and press Ctrl+Alt+F9.",
-        "3. The .xlsm then opens ready to calculate on any machine set up as in step 1 (the wrappers travel inside it). A rejected input shows as text starting with 'Error: ' in the cell.",
+        "1. Once per machine: install roq-toolkit into the Python that Excel should use, run `xlwings addin install`, tick File > Options > Trust Center > Trust Center Settings > Macro Settings > 'Trust access to the VBA project object model', and run `python -m addin classic-setup --write` (sets the interpreter and UDF_MODULES = addin.functions).",
+        "2. Once per workbook: open this .xlsm and click 'Enable Content' on the yellow security bar (if Excel instead says macros are blocked because the file came from the internet: close it, right-click the file > Properties > tick 'Unblock' > OK, and open it again). Click 'Import Functions' on the xlwings ribbon tab (it writes the VBA wrappers of the SQ_/ROQ_ functions into this workbook), press Ctrl+Alt+F9 and save (Ctrl+S).",
+        "3. Nothing else to do: the file is already macro-enabled and its VBA project already references the xlwings add-in (Tools > References > xlwings is ticked). Once saved, it opens ready to calculate on any machine set up as in step 1 (the wrappers travel inside it). A rejected input shows as text starting with 'Error: ' in the cell.",
     ]
+
+
+def _wrapped_height(text: str, characters_per_line: int = 110) -> int:
+    """Row height (points) that shows ``text`` wrapped across the About sheet's four columns."""
+    return max(32, 15 * math.ceil(len(text) / characters_per_line) + 4)
 
 
 def about_sheet(sheet: SheetWriter, title: str, source: str, contents, others) -> None:
@@ -358,18 +429,24 @@ def about_sheet(sheet: SheetWriter, title: str, source: str, contents, others) -
     row += 1
     row = sheet.section(row, f"This file is for the {sheet.runtime.label}", width=4)
     for line in runtime_steps(sheet.runtime):
-        sheet.note(row, 0, line, last_column=3, height=48)
+        sheet.note(row, 0, line, last_column=3, height=_wrapped_height(line))
         row += 1
-    other = "lite" if sheet.runtime.name == "classic" else "classic"
+    other = RUNTIMES["lite" if sheet.runtime.name == "classic" else "classic"]
+    extension = sheet.runtime.extension
     sheet.note(
         row,
         0,
-        f"The *-{other}.xlsx file next to this one holds the same workbook for the other runtime. Without Excel, `roq recalc FILE.xlsx` "
-        "recalculates every formula (add-in functions included) into FILE.recalc.xlsx.",
+        f"The *-{other.name}{other.extension} file next to this one holds the same workbook for the {other.label}. Without Excel, "
+        f"`roq recalc FILE{extension}` recalculates every formula (add-in functions included) into FILE.recalc{extension}.",
         last_column=3,
         height=32,
     )
-    row += 2
+    row += 1
+    if sheet.runtime.macro_enabled:
+        credit = xlwings_credit()
+        sheet.note(row, 0, credit, italic=True, last_column=3, height=_wrapped_height(credit))
+        row += 1
+    row += 1
     row = sheet.section(row, "Colours", width=4)
     for role, label in sheet.legend:
         sheet.ws.write_string(row, 0, label, sheet.styles.get(role, "text"))

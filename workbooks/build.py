@@ -6,9 +6,14 @@ function names, once per xlwings runtime (:data:`workbooks._common.RUNTIMES`):
 ==============================  ==============================================
 file                            open it with
 ==============================  ==============================================
-``*-classic.xlsx``              the classic xlwings add-in (Excel on Windows)
+``*-classic.xlsm``              the classic xlwings add-in (Excel on Windows)
 ``*-lite.xlsx``                 xlwings Lite (Excel on Windows, macOS, web)
 ==============================  ==============================================
+
+The classic files are macro-enabled and embed, unchanged, the VBA project of the
+installed xlwings package's ``quickstart.xlsm`` (read at build time: its reference to
+the xlwings add-in is what the add-in's "Import Functions" needs), with the VBA code
+names that project expects (:data:`workbooks._common.XLWINGS_VBA_CODENAMES`).
 
 After writing, every formula is evaluated headlessly (:func:`addin.recalc.recalculate`,
 i.e. ``roq recalc``) and the values are stored as the cells' cached values, so the file
@@ -26,6 +31,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import tempfile
@@ -38,7 +44,8 @@ if __package__ in (None, ""):  # `python workbooks/build.py`: make the repositor
 import xlsxwriter  # noqa: E402
 
 from workbooks import claims_servqual, roq_case_study, survey_template  # noqa: E402
-from workbooks._common import BUILD_DATE, RUNTIMES, Styles  # noqa: E402
+from simulator.errors import RoqInputError  # noqa: E402
+from workbooks._common import BUILD_DATE, RUNTIMES, XLWINGS_VBA_CODENAMES, Styles, xlwings_vba_project  # noqa: E402
 
 __all__ = ["WORKBOOKS", "DEFAULT_OUTDIR", "build_workbook", "build_all", "output_name", "main"]
 
@@ -52,19 +59,37 @@ DEFAULT_OUTDIR = Path(__file__).resolve().parent
 
 
 def output_name(stem: str, runtime: str) -> str:
-    """``roq-case-study`` + ``lite`` -> ``roq-case-study-lite.xlsx``."""
-    return f"{stem}-{runtime}.xlsx"
+    """``roq-case-study`` + ``lite`` -> ``roq-case-study-lite.xlsx``; ``classic`` -> ``...-classic.xlsm``."""
+    return f"{stem}-{runtime}{RUNTIMES[runtime].extension}"
+
+
+def _embed_xlwings_vba_project(workbook) -> None:
+    """Make ``workbook`` macro-enabled with xlwings' quickstart VBA project and matching code names.
+
+    Called after the sheets are added: the workbook and its first sheets take the code names
+    of the project's document modules, later sheets Excel's defaults ``Sheet3``, ...
+    """
+    workbook.add_vba_project(io.BytesIO(xlwings_vba_project()), is_stream=True)
+    workbook.set_vba_name(XLWINGS_VBA_CODENAMES[0])
+    for index, worksheet in enumerate(workbook.worksheets()):
+        worksheet.set_vba_name(f"Sheet{index + 1}")  # Sheet1, Sheet2 = the project's modules
 
 
 def build_workbook(stem: str, runtime: str, path, *, values: bool = True):
     """Write one workbook to ``path``; with ``values``, fill the cached values by recalculating.
 
-    Returns the :class:`addin.recalc.RecalcResult` (None without ``values``).
+    ``path`` must have the runtime's extension (``.xlsm`` for ``classic``, ``.xlsx`` for
+    ``lite``), else :class:`~simulator.errors.RoqInputError` names it. Returns the
+    :class:`addin.recalc.RecalcResult` (None without ``values``).
     """
     module = WORKBOOKS[stem]
     path = Path(path)
+    extension = RUNTIMES[runtime].extension
+    if path.suffix.lower() != extension:
+        # a VBA project in an .xlsx (or none in an .xlsm) makes Excel refuse the file
+        raise RoqInputError("path", f"{path.name}: the {runtime} variant must be saved with the extension {extension}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, raw = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx", dir=path.parent)
+    handle, raw = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=extension, dir=path.parent)
     os.close(handle)
     try:
         workbook = xlsxwriter.Workbook(raw)
@@ -80,6 +105,8 @@ def build_workbook(stem: str, runtime: str, path, *, values: bool = True):
         )
         workbook.set_calc_mode("auto")
         module.build(workbook, Styles(workbook), RUNTIMES[runtime])
+        if RUNTIMES[runtime].macro_enabled:
+            _embed_xlwings_vba_project(workbook)
         workbook.close()
         if not values:
             os.replace(raw, path)
