@@ -2,12 +2,14 @@
 
 Ranks the scenario's uncertain inputs by their influence on an output (default ROQ). With
 ``--out DIR`` writes ``sensitivity_<method>.csv`` (plus ``sensitivity_<method>_pairs.csv``
-for Sobol' second order) and the workbook ``sensitivity_<method>.xlsx``.
+for Sobol' second order) and the workbook ``sensitivity_<method>.xlsx``. With ``--engine
+dask`` (or ``--scheduler``) Sobol' streams blocks of its design through the Dask workers;
+the other methods evaluate their design there in chunks and gather the outputs.
 """
 
 from __future__ import annotations
 
-from .simulate import add_out_option, add_scenario_argument, count, load, seed_value
+from .simulate import add_engine_options, add_out_option, add_scenario_argument, count, load, open_engine, seed_value
 
 #: Base sample size per method when --samples is not given (a few seconds each).
 DEFAULT_SAMPLES = {"sobol": 2**12, "morris": 256, "fast": 4096, "delta": 2048, "pawn": 8192}
@@ -33,22 +35,25 @@ def register(subparsers) -> None:
     parser.add_argument("--resamples", type=count, default=100, metavar="N", help="bootstrap resamples for confidence intervals (default 100)")
     parser.add_argument("--conf-level", type=float, default=0.95, metavar="P", help="confidence level of the intervals (default 0.95)")
     parser.add_argument("--backend", choices=("fast", "salib"), default="fast", help="Sobol' analysis engine (default fast; salib = SALib's reference implementation)")
+    add_engine_options(parser)
     add_out_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
     scenario = load(args)
-    result = scenario.sensitivity(
-        args.method,
-        samples=args.samples or DEFAULT_SAMPLES[args.method],
-        seed=args.seed,
-        output=args.output,
-        second_order=args.second_order,
-        num_resamples=args.resamples,
-        conf_level=args.conf_level,
-        backend=args.backend,
-    )
+    with open_engine(args) as engine:
+        result = scenario.sensitivity(
+            args.method,
+            samples=args.samples or DEFAULT_SAMPLES[args.method],
+            seed=args.seed,
+            output=args.output,
+            second_order=args.second_order,
+            num_resamples=args.resamples,
+            conf_level=args.conf_level,
+            backend=args.backend,
+            engine=engine,
+        )
     print(f"Scenario: {scenario.name}")
     print(result.summary())
     if args.out:

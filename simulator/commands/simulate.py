@@ -2,12 +2,15 @@
 
 Without SCENARIO it runs the built-in seed-001 scenario. Prints the summary; with
 ``--out DIR`` also writes ``montecarlo_summary.csv``, ``montecarlo_convergence.csv``,
-``scenario_inputs.csv`` and the workbook ``montecarlo.xlsx`` into DIR.
+``scenario_inputs.csv`` and the workbook ``montecarlo.xlsx`` into DIR. ``--engine dask``
+runs the blocks on a local Dask cluster (one worker process per core), ``--scheduler
+ADDRESS`` on an existing one; the numbers are the same on every engine.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 
 
@@ -50,6 +53,54 @@ def add_out_option(parser) -> None:
     parser.add_argument("--out", metavar="DIR", help="write CSV files and a summary workbook into DIR (created if needed; files are replaced atomically)")
 
 
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
+def add_engine_options(parser) -> None:
+    """``--engine local|dask``, ``--scheduler ADDRESS`` and ``--connect-timeout SECONDS``."""
+    # a plain string (not argparse choices) so that a wrong name gets the one-line
+    # "roq: error: --engine: ..." of every other bad input
+    parser.add_argument("--engine", metavar="{local,dask}",
+                        help="where the work runs: local (threads of this process; default) or dask (a local Dask cluster, one worker "
+                        "process per core, or the cluster of --scheduler); never changes the numbers")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="use the existing Dask cluster whose scheduler is at ADDRESS (e.g. tcp://10.0.0.5:8786; implies --engine dask; "
+                        "its workers need roq-toolkit installed)")
+    parser.add_argument("--connect-timeout", type=positive_seconds, default=10.0, metavar="SECONDS",
+                        help="give up on --scheduler after this many seconds (default 10)")
+
+
+_ENGINE_ARGUMENTS = {"engine": "--engine", "scheduler": "--scheduler", "workers": "--workers", "connect_timeout": "--connect-timeout"}
+
+
+@contextlib.contextmanager
+def open_engine(args, workers: int | None = None):
+    """The engine chosen by :func:`add_engine_options`' flags; closed (its cluster shut down) on exit.
+
+    Engine errors, which may surface only when the engine is first used (e.g. an
+    unreachable scheduler), name the command-line flag.
+    """
+    from ..engines import get_engine
+    from ..errors import RoqInputError
+
+    try:
+        engine = get_engine(getattr(args, "engine", None), scheduler=getattr(args, "scheduler", None), workers=workers,
+                            connect_timeout=getattr(args, "connect_timeout", 10.0), argument="--engine")
+        with engine:
+            yield engine
+    except RoqInputError as error:
+        if error.argument in _ENGINE_ARGUMENTS:
+            raise RoqInputError(_ENGINE_ARGUMENTS[error.argument], error.problem) from None
+        raise
+
+
 def load(args):
     from ..uncertainty.scenario import load_scenario
 
@@ -66,8 +117,10 @@ def register(subparsers) -> None:
     add_scenario_argument(parser)
     add_run_options(parser)
     parser.add_argument("--chunk-size", type=count, metavar="N", help="scenarios per model call (default 8192); changes speed and memory, never the numbers")
-    parser.add_argument("--workers", type=count, metavar="N", help="threads evaluating blocks (default: number of CPUs); never changes the numbers")
+    parser.add_argument("--workers", type=count, metavar="N", help="threads evaluating blocks, or with --engine dask the worker processes of the local "
+                        "cluster (default: number of CPUs); never changes the numbers")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar on stderr (default: on a terminal for long runs)")
+    add_engine_options(parser)
     add_out_option(parser)
     parser.set_defaults(handler=run)
 
@@ -77,7 +130,9 @@ def run(args) -> int:
     from ..uncertainty.results import write_tables
 
     scenario = load(args)
-    result = run_monte_carlo(scenario, samples=args.samples, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size, progress=args.progress, workers=args.workers)
+    with open_engine(args, workers=args.workers) as engine:
+        result = run_monte_carlo(scenario, samples=args.samples, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size,
+                                 progress=args.progress, engine=engine)
     print(result.summary())
     if args.out:
         sheets = result.sheets()

@@ -5,13 +5,15 @@ input at -30%..+30% of base), ``twoway`` (a grid of two inputs, default discount
 annual programme cost), ``discount`` (ROQ against the discount rate, 0%..60%),
 ``breakeven`` (per input, the value at which ROQ = 1) or ``all`` (default). With
 ``--out DIR`` writes ``sweep_<kind>.csv`` for each and the workbook ``sweeps.xlsx``.
+Sweeps are small: ``--engine dask`` distributes only two-way grids of more than 65,536
+points (``--points`` above 256), in chunks; everything else runs here.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .simulate import add_out_option, add_scenario_argument, count, load
+from .simulate import add_engine_options, add_out_option, add_scenario_argument, count, load, open_engine
 
 KINDS = ("oneway", "spider", "twoway", "discount", "breakeven")
 
@@ -30,30 +32,36 @@ def register(subparsers) -> None:
     parser.add_argument("--x", default="discount_rate", metavar="INPUT", help="two-way grid: input across (default discount_rate)")
     parser.add_argument("--y", default="annual_cost", metavar="INPUT", help="two-way grid: input down (default annual_cost)")
     parser.add_argument("--points", type=count, default=11, metavar="N", help="two-way grid: values per input (default 11)")
+    add_engine_options(parser)
     add_out_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
+    scenario = load(args)
+    with open_engine(args) as engine:
+        return _run(args, scenario, engine)
+
+
+def _run(args, scenario, engine) -> int:
     from ..uncertainty import sweeps
 
-    scenario = load(args)
     kinds = KINDS if args.kind == "all" else (args.kind,)
     tables = {}
     print(f"Scenario: {scenario.name}   ({args.output} at base: {scenario.evaluate_base((args.output,))[args.output]:.4g})")
     for kind in kinds:
         if kind == "oneway":
-            table = sweeps.one_way(scenario, args.output)
+            table = sweeps.one_way(scenario, args.output, engine=engine)
             print(f"\nOne-way (tornado): each uncertain input at its P10 and P90, others at base")
             print(_show(table))
         elif kind == "spider":
-            table = sweeps.spider(scenario, args.output)
+            table = sweeps.spider(scenario, args.output, engine=engine)
             print(f"\nSpider: {args.output} with each input at base x (1 + change)")
             shown = table.pivot(index="change", columns="input", values=args.output)
             shown.index = [f"{c + 0.0:+.0%}" for c in shown.index]  # + 0.0 turns -0.0 into 0.0
             print(shown.to_string(float_format=lambda v: f"{v:.4g}"))
         elif kind == "twoway":
-            table = sweeps.two_way(scenario, args.x, args.y, args.output, points=args.points)
+            table = sweeps.two_way(scenario, args.x, args.y, args.output, points=args.points, engine=engine)
             print(f"\nTwo-way: {args.output} by {args.x} (across) and {args.y} (down)")
             grid = table.pivot(index=args.y, columns=args.x, values=args.output)
             grid.columns = [_label(c) for c in grid.columns]

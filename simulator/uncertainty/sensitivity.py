@@ -35,8 +35,26 @@ Independence
 Model calls
     The model is called with a dict ``name -> 1-D array`` (all of one length) and must
     return one output per row (a 1-D array, or a mapping of named outputs from which
-    ``output_name`` is taken). It is called once per design, or in chunks of
-    ``MODEL_CHUNK_ROWS`` rows for very large designs, never per point.
+    ``output_name`` is taken). It is called on chunks of rows (at most
+    ``MODEL_CHUNK_ROWS``), never per point, so its outputs must not depend on how the
+    rows are chunked (true of any vectorised row-wise model).
+
+Engines (``engine="local"`` or ``"dask"``, :mod:`simulator.engines`)
+    * ``"sobol"`` (fast backend) streams: the design is cut into blocks of
+      ``block_size`` base rows; each block's rows are generated (the scrambled Sobol'
+      sequence fast-forwarded to the block), evaluated and reduced to a
+      :class:`sobol_fast.SobolPartial` where it runs, and the partials are merged in
+      block order - neither the client nor a worker holds the design or all outputs,
+      and the indices and bootstrap intervals (whose Poisson weights are keyed by global
+      base row) are bit-identical on every engine and worker count. Every block
+      subtracts the same shift (the output mean of the first block, which runs first),
+      which :func:`sobol_fast.finalize` removes exactly.
+    * ``"morris"``, ``"fast"``, ``"delta"``, ``"pawn"`` and Sobol' with
+      ``backend="salib"``: SALib's analyses need every output at once, so only the model
+      evaluations are distributed, in chunks of design rows; the outputs (one float per
+      design point) are gathered on the client, as is SALib's design.
+    The local engine evaluates blocks in threads, so the model must be thread-safe
+    (NumPy code is); on Dask it must pickle (cloudpickle: closures and lambdas do).
 
 References
 ----------
@@ -76,11 +94,12 @@ import math
 import numbers
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from ..engines import resolve_engine
 from ..errors import RoqInputError
 from . import sobol_fast
 
@@ -105,6 +124,8 @@ METHOD_OPTIONS = {
 }
 #: Largest number of design rows passed to the model in one call.
 MODEL_CHUNK_ROWS = 1 << 20
+#: Design rows per task when a SALib design is evaluated on Dask workers.
+DISTRIBUTED_CHUNK_ROWS = 1 << 16
 
 _METHOD_TITLES = {
     "sobol": "Sobol' variance-based sensitivity indices",
@@ -383,20 +404,44 @@ def _call_model(model, values: dict, output_name: str, first_row: int) -> np.nda
     return outputs
 
 
-def _evaluate(model, columns, n_rows: int, output_name: str) -> np.ndarray:
-    """Model outputs for ``n_rows`` rows; ``columns(start, stop)`` gives the input dict."""
+@dataclass(frozen=True, eq=False)
+class _ModelJob:
+    """What a model-evaluation task needs besides its rows (sent to each Dask worker once)."""
+
+    model: object
+    inputs: Mapping
+    names: tuple
+    output_name: str
+    through_ppf: bool  # rows are unit-hypercube points (True) or input values (False)
+
+
+def _evaluate_rows(job: _ModelJob, item) -> np.ndarray:
+    """Task: model outputs of one chunk ``(first_row, matrix)`` of a design."""
+    first_row, rows = item
+    if job.through_ppf:
+        values = {name: _ppf(job.inputs[name], rows[:, i], name) for i, name in enumerate(job.names)}
+    else:
+        values = {name: rows[:, i] for i, name in enumerate(job.names)}
+    return _call_model(job.model, values, job.output_name, first_row)
+
+
+def _evaluate(engine, job: _ModelJob, matrix: np.ndarray) -> np.ndarray:
+    """Model outputs for every row of a design ``matrix`` (rows x inputs), in chunks.
+
+    The design is built on the caller's side (SALib's samplers are not block-keyed), so
+    with Dask each chunk of rows travels to a worker and its outputs (one float per row)
+    come back: the outputs of every design point are gathered here, as SALib's analyses
+    need them all. Chunks are smaller on Dask so that the workers share the work; the
+    model is row-wise, so the outputs do not depend on the chunking.
+    """
+    n_rows = matrix.shape[0]
+    chunk = MODEL_CHUNK_ROWS if engine.name == "local" else DISTRIBUTED_CHUNK_ROWS
     outputs = np.empty(n_rows)
-    for start in range(0, n_rows, MODEL_CHUNK_ROWS):
-        stop = min(start + MODEL_CHUNK_ROWS, n_rows)
-        outputs[start:stop] = _call_model(model, columns(start, stop), output_name, start)
+    starts = range(0, n_rows, chunk)
+    items = ((start, matrix[start:start + chunk]) for start in starts)
+    for start, values in zip(starts, engine.map_ordered(_evaluate_rows, items, context=job, batch=1, label="model")):
+        outputs[start:start + values.size] = values
     return outputs
-
-
-def _unit_columns(inputs, names, unit):
-    def columns(start, stop):
-        return {name: _ppf(inputs[name], unit[start:stop, i], name) for i, name in enumerate(names)}
-
-    return columns
 
 
 @contextlib.contextmanager
@@ -419,6 +464,11 @@ def _salib_call(notes: list):
         text = " ".join(str(warning.message).split())
         if text and f"SALib: {text}" not in notes:
             notes.append(f"SALib: {text}")
+
+
+def _stats(Y: np.ndarray) -> tuple:
+    """(number of evaluations, mean, standard deviation) of gathered model outputs."""
+    return int(Y.size), float(Y.mean()), float(Y.std())
 
 
 def _ranked(table: pd.DataFrame, score: str) -> pd.DataFrame:
@@ -451,6 +501,7 @@ def run_sensitivity(
     conf_level: float = 0.95,
     input_samples=None,
     backend: str = "fast",
+    engine=None,
     **method_options,
 ) -> SensitivityResult:
     """Global sensitivity of a model output to its uncertain inputs (SALib methods).
@@ -500,9 +551,15 @@ def run_sensitivity(
         correlated with Iman-Conover) used as they are instead of independent
         sampling; the model is evaluated on these rows.
     backend : {"fast", "salib"}
-        Sobol' analysis engine: ``"fast"`` = :func:`sobol_fast.analyze` (same point
-        estimates, vectorised, bounded memory), ``"salib"`` =
-        ``SALib.analyze.sobol.analyze`` (the reference). Other methods always use SALib.
+        Sobol' analysis engine: ``"fast"`` = the streaming, blockwise estimator of
+        :mod:`sobol_fast` (same point estimates as SALib to about 1e-14, vectorised,
+        bounded memory), ``"salib"`` = ``SALib.analyze.sobol.analyze`` (the reference).
+        Other methods always use SALib.
+    engine : {"local", "dask"} or engine, optional
+        Where the model is evaluated (:mod:`simulator.engines`; see the module
+        docstring): ``"local"`` (default, threads), ``"dask"`` (a local Dask cluster
+        started for this call) or an engine object (e.g. connected to an existing
+        cluster). Never changes the numbers.
     **method_options
         Per method (defaults in :data:`METHOD_OPTIONS`): sobol ``ci_method``
         ("bootstrap" | "asymptotic"), ``block_size``, ``scramble``; morris ``levels``
@@ -572,12 +629,17 @@ def run_sensitivity(
     problem = {"num_vars": D, "names": [f"x{i}" for i in range(D)], "bounds": [[0.0, 1.0]] * D}
     notes: list[str] = []
     analyse = {"sobol": _sobol, "morris": _morris, "fast": _fast, "delta": _given_data, "pawn": _given_data}[method]
-    table, pairs, raw, Y = analyse(
-        model=model, inputs=inputs, names=names, problem=problem, samples=samples, options=options,
-        second_order=bool(second_order), num_resamples=num_resamples, conf_level=float(conf_level),
-        sample_seed=sample_seed, analysis_seed=analysis_seed, backend=backend, output_name=output_name,
-        given=given, method=method, notes=notes,
-    )
+    engine, owned = resolve_engine(engine)
+    try:
+        table, pairs, raw, (n_evaluations, output_mean, output_std) = analyse(
+            model=model, inputs=inputs, names=names, problem=problem, samples=samples, options=options,
+            second_order=bool(second_order), num_resamples=num_resamples, conf_level=float(conf_level),
+            sample_seed=sample_seed, analysis_seed=analysis_seed, backend=backend, output_name=output_name,
+            given=given, method=method, notes=notes, engine=engine,
+        )
+    finally:
+        if owned:
+            engine.close()
     if method in ("sobol", "morris", "fast"):
         notes.insert(0, "Sobol', Morris and eFAST sample every input independently: correlations between inputs are ignored (use 'delta' or 'pawn' with input_samples for correlated inputs).")
     elif given is not None:
@@ -587,7 +649,7 @@ def run_sensitivity(
     return SensitivityResult(
         method=method,
         output_name=output_name,
-        n_evaluations=int(Y.size),
+        n_evaluations=int(n_evaluations),
         table=table,
         second_order=pairs,
         raw=raw,
@@ -596,8 +658,8 @@ def run_sensitivity(
         conf_level=float(conf_level),
         backend=backend if method == "sobol" else "salib",
         options=options,
-        output_mean=float(Y.mean()),
-        output_std=float(Y.std()),
+        output_mean=float(output_mean),
+        output_std=float(output_std),
         notes=tuple(notes),
     )
 
@@ -607,41 +669,121 @@ def run_sensitivity(
 # --------------------------------------------------------------------------------------
 
 
-def _sobol(*, model, inputs, names, problem, samples, options, second_order, num_resamples, conf_level, sample_seed, analysis_seed, backend, output_name, notes, **_):
+def _sobol_rows(num_vars: int, first_row: int, n_rows: int, *, scramble: bool, seed) -> np.ndarray:
+    """Base rows ``first_row .. first_row + n_rows - 1`` of :func:`sobol_fast.sobol_base`.
+
+    The same scrambled sequence (same call, same seed) fast-forwarded to ``first_row``, so
+    a block of base rows is built where it is evaluated, bit-identical to the matching
+    slice of the whole base sequence.
+    """
+    from scipy.stats import qmc
+
+    with warnings.catch_warnings():
+        # scipy deprecates seed= (SALib 1.6 uses it) and warns about non-power-of-two
+        # draws after a fast-forward; the points are the same as one long draw
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        engine = qmc.Sobol(d=2 * int(num_vars), scramble=scramble, seed=seed)
+        if first_row:
+            engine.fast_forward(first_row)
+        return engine.random(n_rows)
+
+
+@dataclass(frozen=True, eq=False)
+class _SobolJob:
+    """Settings shared by every block of a streaming Sobol' analysis (sent to each Dask worker once)."""
+
+    model: object
+    inputs: Mapping
+    names: tuple
+    output_name: str
+    second_order: bool
+    scramble: bool
+    sample_seed: int
+    shift: float
+    num_resamples: int
+    analysis_seed: int | None
+    moments: bool
+
+
+def _sobol_design_outputs(job: _SobolJob, first_row: int, n_rows: int) -> np.ndarray:
+    """Model outputs of Saltelli's design for base rows ``first_row .. first_row + n_rows - 1``."""
+    D = len(job.names)
+    step = 2 * D + 2 if job.second_order else D + 2
+    rows_per_call = max(1, MODEL_CHUNK_ROWS // step)
+    base = _sobol_rows(D, first_row, n_rows, scramble=job.scramble, seed=job.sample_seed)
+    Y = np.empty(n_rows * step)
+    for start in range(0, n_rows, rows_per_call):
+        stop = min(start + rows_per_call, n_rows)
+        unit = sobol_fast.cross_sample(base[start:stop], job.second_order)
+        # centre of each 2^-30 grid cell: never 0 or 1, so unbounded ppf stays finite
+        unit += _SOBOL_HALF_CELL
+        values = {name: _ppf(job.inputs[name], unit[:, i], name) for i, name in enumerate(job.names)}
+        del unit
+        Y[start * step : stop * step] = _call_model(job.model, values, job.output_name, (first_row + start) * step)
+    return Y
+
+
+def _sobol_block(job: _SobolJob, rows: tuple) -> sobol_fast.SobolPartial:
+    """Task: build, evaluate and reduce one block of base rows to a :class:`sobol_fast.SobolPartial`."""
+    first_row, n_rows = rows
+    Y = _sobol_design_outputs(job, first_row, n_rows)
+    A, B, AB, BA = sobol_fast.split_outputs(Y, len(job.names), job.second_order)
+    return sobol_fast.sobol_partial(A, B, AB, BA, shift=job.shift, first_row=first_row, num_resamples=job.num_resamples,
+                                    seed=job.analysis_seed, moments=job.moments)
+
+
+def _sobol_first_block(job: _SobolJob, rows: tuple) -> tuple:
+    """Task: the first block, whose output mean becomes every block's shift; ``(shift, partial)``."""
+    first_row, n_rows = rows
+    Y = _sobol_design_outputs(job, first_row, n_rows)
+    shift = float(Y.mean())
+    A, B, AB, BA = sobol_fast.split_outputs(Y, len(job.names), job.second_order)
+    partial = sobol_fast.sobol_partial(A, B, AB, BA, shift=shift, first_row=first_row, num_resamples=job.num_resamples,
+                                       seed=job.analysis_seed, moments=job.moments)
+    return shift, partial
+
+
+def _sobol(*, model, inputs, names, problem, samples, options, second_order, num_resamples, conf_level, sample_seed, analysis_seed, backend, output_name, notes, engine, **_):
     D = len(names)
     if backend == "salib":
+        from SALib.analyze import sobol as salib_sobol
         from SALib.sample import sobol as salib_sobol_sample
 
         with _salib_call(notes):
             unit = salib_sobol_sample.sample(problem, samples, calc_second_order=second_order, scramble=options["scramble"], seed=sample_seed)
         # centre of each 2^-30 grid cell: never 0 or 1, so unbounded ppf stays finite
         unit += _SOBOL_HALF_CELL
-        Y = _evaluate(model, _unit_columns(inputs, names, unit), unit.shape[0], output_name)
+        Y = _evaluate(engine, _ModelJob(model, inputs, tuple(names), output_name, True), unit)
         del unit
-    else:
-        # the same design, built and evaluated in chunks of base rows (memory ~ one chunk)
-        base = sobol_fast.sobol_base(D, samples, scramble=options["scramble"], seed=sample_seed)
-        step = 2 * D + 2 if second_order else D + 2
-        rows_per_chunk = max(1, MODEL_CHUNK_ROWS // step)
-        Y = np.empty(samples * step)
-        for start in range(0, samples, rows_per_chunk):
-            stop = min(start + rows_per_chunk, samples)
-            unit = sobol_fast.cross_sample(base[start:stop], second_order)
-            unit += _SOBOL_HALF_CELL
-            values = {name: _ppf(inputs[name], unit[:, i], name) for i, name in enumerate(names)}
-            del unit
-            Y[start * step : stop * step] = _call_model(model, values, output_name, start * step)
-    if backend == "salib":
-        from SALib.analyze import sobol as salib_sobol
-
         with _salib_call(notes):
             raw = salib_sobol.analyze(problem, Y, calc_second_order=second_order, num_resamples=num_resamples, conf_level=conf_level, seed=analysis_seed)
         raw = {key: np.asarray(raw[key], dtype=float) for key in raw}
+        output_stats = (Y.size, float(Y.mean()), float(Y.std()))
     else:
+        # Streaming: blocks of `block_size` base rows are built, evaluated and reduced to
+        # sums where they run (threads or Dask workers); only the partials come back and
+        # are merged in block order, so no one holds the design or all outputs, and the
+        # numbers do not depend on the engine or the number of workers. Every block
+        # subtracts one shift so that sums of squares keep their digits (finalize
+        # centres exactly): the output mean of the first block, which therefore runs first.
+        asymptotic = options["ci_method"] == "asymptotic"
+        job = _SobolJob(model=model, inputs=inputs, names=tuple(names), output_name=output_name, second_order=second_order,
+                        scramble=options["scramble"], sample_seed=sample_seed, shift=math.nan,
+                        num_resamples=0 if asymptotic else num_resamples, analysis_seed=analysis_seed, moments=asymptotic)
+        block = options["block_size"]
+        blocks = [(start, min(block, samples - start)) for start in range(0, samples, block)]
+        ((shift, merged),) = list(engine.map_ordered(_sobol_first_block, blocks[:1], context=job, label="sobol-first"))
+        job = replace(job, shift=shift)
+        for partial in engine.map_ordered(_sobol_block, blocks[1:], context=job, label="sobol"):
+            merged = sobol_fast.merge([merged, partial])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            raw = sobol_fast.analyze(D, Y, calc_second_order=second_order, num_resamples=num_resamples, conf_level=conf_level, seed=analysis_seed, ci_method=options["ci_method"], block_size=options["block_size"])
+            raw = sobol_fast.finalize(merged, conf_level=conf_level, ci_method=options["ci_method"])
         notes.extend(" ".join(str(w.message).split()) for w in caught)
+        count = merged.output_count
+        mean_shifted = merged.output_sum / count
+        output_stats = (int(count), shift + mean_shifted, math.sqrt(max(merged.output_sumsq / count - mean_shifted**2, 0.0)))
     raw["num_resamples"] = num_resamples if options["ci_method"] == "bootstrap" else 0
     table = pd.DataFrame({"input": names, "S1": raw["S1"], "S1_conf": raw["S1_conf"], "ST": raw["ST"], "ST_conf": raw["ST_conf"]})
     pairs = None
@@ -652,10 +794,10 @@ def _sobol(*, model, inputs, names, problem, samples, options, second_order, num
         notes.append("Confidence intervals: Poisson bootstrap (equivalent to SALib's bootstrap; different random numbers).")
     elif options["ci_method"] == "asymptotic":
         notes.append("Confidence intervals: asymptotic (delta method) standard errors.")
-    return _ranked(table, "ST"), pairs, raw, Y
+    return _ranked(table, "ST"), pairs, raw, output_stats
 
 
-def _morris(*, model, inputs, names, problem, samples, options, num_resamples, conf_level, sample_seed, analysis_seed, output_name, notes, **_):
+def _morris(*, model, inputs, names, problem, samples, options, num_resamples, conf_level, sample_seed, analysis_seed, output_name, notes, engine, **_):
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample
 
@@ -664,31 +806,31 @@ def _morris(*, model, inputs, names, problem, samples, options, num_resamples, c
         unit = morris_sample.sample(problem, samples, num_levels=levels, optimal_trajectories=options["optimal_trajectories"], local_optimization=options["local_optimization"], seed=sample_seed)
     # grid levels -> centres of `levels` equal-probability bins (never 0 or 1)
     quantiles = (unit * (levels - 1) + 0.5) / levels
-    Y = _evaluate(model, _unit_columns(inputs, names, quantiles), unit.shape[0], output_name)
+    Y = _evaluate(engine, _ModelJob(model, inputs, tuple(names), output_name, True), quantiles)
     with _salib_call(notes):
         raw = morris_analyze.analyze(dict(problem), unit, Y, num_resamples=num_resamples, conf_level=conf_level, num_levels=levels, seed=analysis_seed)
     raw = {key: np.asarray(raw[key], dtype=float) for key in ("mu", "mu_star", "sigma", "mu_star_conf")}
     table = pd.DataFrame({"input": names, **raw})
     notes.append(f"Elementary effects between the {levels} grid levels, placed at the quantiles (level + 0.5)/{levels} of each input; mu* is per unit of the [0, 1] grid.")
-    return _ranked(table, "mu_star"), None, raw, Y
+    return _ranked(table, "mu_star"), None, raw, _stats(Y)
 
 
-def _fast(*, model, inputs, names, problem, samples, options, num_resamples, conf_level, sample_seed, analysis_seed, output_name, notes, **_):
+def _fast(*, model, inputs, names, problem, samples, options, num_resamples, conf_level, sample_seed, analysis_seed, output_name, notes, engine, **_):
     from SALib.analyze import fast as fast_analyze
     from SALib.sample import fast_sampler
 
     with _salib_call(notes):
         unit = fast_sampler.sample(problem, samples, M=options["M"], seed=sample_seed)
     unit = np.clip(unit, _UNIT_EPS, 1 - _UNIT_EPS)
-    Y = _evaluate(model, _unit_columns(inputs, names, unit), unit.shape[0], output_name)
+    Y = _evaluate(engine, _ModelJob(model, inputs, tuple(names), output_name, True), unit)
     with _salib_call(notes):
         raw = fast_analyze.analyze(problem, Y, M=options["M"], num_resamples=num_resamples, conf_level=conf_level, seed=analysis_seed)
     raw = {key: np.asarray(raw[key], dtype=float) for key in ("S1", "S1_conf", "ST", "ST_conf")}
     table = pd.DataFrame({"input": names, **raw})
-    return _ranked(table, "ST"), None, raw, Y
+    return _ranked(table, "ST"), None, raw, _stats(Y)
 
 
-def _given_data(*, model, inputs, names, problem, samples, options, num_resamples, conf_level, sample_seed, analysis_seed, output_name, given, method, notes, **_):
+def _given_data(*, model, inputs, names, problem, samples, options, num_resamples, conf_level, sample_seed, analysis_seed, output_name, given, method, notes, engine, **_):
     from SALib.analyze import delta as delta_analyze
     from SALib.analyze import pawn as pawn_analyze
 
@@ -704,12 +846,11 @@ def _given_data(*, model, inputs, names, problem, samples, options, num_resample
         values = {name: _ppf(inputs[name], unit[:, i], name) for i, name in enumerate(names)}
     else:
         values = given
-    Y = np.empty(samples)
-    for start in range(0, samples, MODEL_CHUNK_ROWS):
-        stop = min(start + MODEL_CHUNK_ROWS, samples)
-        Y[start:stop] = _call_model(model, {k: v[start:stop] for k, v in values.items()}, output_name, start)
+    matrix = np.column_stack([values[name] for name in names])
+    Y = _evaluate(engine, _ModelJob(model, inputs, tuple(names), output_name, False), matrix)
     # rank scale: unit-free, and ties of discrete inputs kept together
-    X = _rank_scale(np.column_stack([values[name] for name in names]))
+    X = _rank_scale(matrix)
+    del matrix
     if method == "delta":
         with _salib_call(notes):
             raw = delta_analyze.analyze(problem, X, Y, num_resamples=num_resamples, conf_level=conf_level, seed=analysis_seed)
@@ -722,11 +863,11 @@ def _given_data(*, model, inputs, names, problem, samples, options, num_resample
             "S1_conf": np.asarray(raw["S1_conf"], dtype=float),
         })
         notes.append("delta = SALib's bias-reduced 'raw' estimate (the sample as drawn); S1 from the same sample by binning.")
-        return _ranked(table, "delta"), None, raw, Y
+        return _ranked(table, "delta"), None, raw, _stats(Y)
     with _salib_call(notes):
         raw = pawn_analyze.analyze(problem, X, Y, S=options["slices"])
     raw = dict(raw)
     columns = ("minimum", "mean", "median", "maximum", "CV", "stdev")
     table = pd.DataFrame({"input": names, **{c: np.asarray(raw[c], dtype=float) for c in columns}})
     notes.append(f"PAWN: Kolmogorov-Smirnov distance over {options['slices']} equal-probability slices of each input; no confidence intervals.")
-    return _ranked(table, "median"), None, raw, Y
+    return _ranked(table, "median"), None, raw, _stats(Y)

@@ -15,6 +15,17 @@ vectorised model once on the whole grid, and returns a tidy :class:`pandas.DataF
 Grid points that break the model's domain or consistency conditions (a share above 1,
 retention above 1 - churn, ...) are reported with ``valid = False`` and a NaN output
 rather than stopping the sweep.
+
+Engines
+    Sweeps are small (a tornado is 2k + 1 model rows, a default two-way grid 121), so
+    :func:`one_way`, :func:`spider` and :func:`two_way` evaluate grids of up to
+    :data:`SWEEP_CHUNK_ROWS` (65,536) points here, whatever ``engine``; only larger grids
+    (e.g. a 1000 x 1000 two-way grid) are cut into chunks of that many points and
+    evaluated on ``engine`` (``"local"`` threads, ``"dask"`` or an engine object from
+    :mod:`simulator.engines`), the same chunks on every engine, so the table is identical.
+    :func:`discount_curve` and :func:`break_even` always run here: the curve is a few
+    dozen points, and the bisection's 200 rounds of k points each would spend their time
+    in round trips.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..engines import resolve_engine
 from ..errors import RoqInputError
 from ..roq import MODEL_OUTPUTS, evaluate
 from .distributions import closest
@@ -31,6 +43,8 @@ from .scenario import SCENARIO_INPUTS, Scenario
 
 __all__ = ["one_way", "spider", "two_way", "discount_curve", "break_even", "valid_mask", "DEFAULT_DISCOUNT_RATES"]
 
+#: Grid points per model call; larger grids are split into chunks of this size for the engine.
+SWEEP_CHUNK_ROWS = 1 << 16
 #: 0%, 5%, ..., 60%: the range of seed 001's sensitivity chart.
 DEFAULT_DISCOUNT_RATES = tuple(round(0.05 * k, 2) for k in range(13))
 
@@ -93,11 +107,39 @@ def valid_mask(params: Mapping[str, object], size: int) -> np.ndarray:
     return ok
 
 
-def _evaluate_rows(scenario: Scenario, values: Mapping[str, np.ndarray], outputs: Sequence[str], size: int):
+def _evaluate_chunk(scenario: Scenario, values: Mapping[str, np.ndarray], outputs: Sequence[str], size: int):
     params = scenario.parameters(values)
     result = evaluate(params, tuple(outputs), validate=False)
     ok = valid_mask(params, size)
     return {name: np.where(ok, np.broadcast_to(np.asarray(result[name], dtype=float), (size,)), np.nan) for name in outputs}, ok
+
+
+def _sweep_task(context, item):
+    """Task: outputs and validity of one chunk ``(size, values)`` of a grid."""
+    scenario, outputs = context
+    size, values = item
+    return _evaluate_chunk(scenario, values, outputs, size)
+
+
+def _evaluate_rows(scenario: Scenario, values: Mapping[str, np.ndarray], outputs: Sequence[str], size: int, engine=None):
+    """Outputs (NaN where invalid) and validity of every grid row.
+
+    A grid of at most :data:`SWEEP_CHUNK_ROWS` rows is evaluated here in one call,
+    whatever ``engine`` (shipping it would cost more than computing it); a larger one in
+    chunks of that many rows on ``engine``, the same chunks on every engine.
+    """
+    if size <= SWEEP_CHUNK_ROWS:
+        return _evaluate_chunk(scenario, values, outputs, size)
+    engine, owned = resolve_engine(engine)
+    items = [(min(size, start + SWEEP_CHUNK_ROWS) - start, {name: column[start:start + SWEEP_CHUNK_ROWS] for name, column in values.items()})
+             for start in range(0, size, SWEEP_CHUNK_ROWS)]
+    try:
+        pieces = list(engine.map_ordered(_sweep_task, items, context=(scenario, tuple(outputs)), batch=1, label="sweep"))
+    finally:
+        if owned:
+            engine.close()
+    result = {name: np.concatenate([piece[0][name] for piece in pieces]) for name in outputs}
+    return result, np.concatenate([piece[1] for piece in pieces])
 
 
 def _plausible(scenario: Scenario, name: str, quantiles) -> tuple[float, float]:
@@ -107,7 +149,7 @@ def _plausible(scenario: Scenario, name: str, quantiles) -> tuple[float, float]:
 
 
 def one_way(scenario: Scenario, output: str = "roq", *, inputs: Sequence[str] | None = None, quantiles: tuple[float, float] = (0.10, 0.90),
-            ranges: Mapping[str, tuple[float, float]] | None = None):
+            ranges: Mapping[str, tuple[float, float]] | None = None, engine=None):
     """Tornado data: each input at low and high with the others at base.
 
     Parameters
@@ -121,6 +163,9 @@ def one_way(scenario: Scenario, output: str = "roq", *, inputs: Sequence[str] | 
         Low and high as quantiles of each uncertain input's distribution (default P10, P90).
     ranges : mapping of str to (low, high), optional
         Explicit low/high values (required for inputs without a distribution).
+    engine : optional
+        Accepted for a uniform API (see the module docstring); a tornado is always
+        small enough to be evaluated here.
 
     Returns
     -------
@@ -155,7 +200,7 @@ def one_way(scenario: Scenario, output: str = "roq", *, inputs: Sequence[str] | 
         column = np.full(rows, float(scenario.base[name]))
         column[2 * j], column[2 * j + 1] = lows[j], highs[j]
         values[name] = column
-    result, _ = _evaluate_rows(scenario, values, (output,), rows)
+    result, _ = _evaluate_rows(scenario, values, (output,), rows, engine)
     y = result[output]
     import pandas as pd
 
@@ -174,13 +219,15 @@ def one_way(scenario: Scenario, output: str = "roq", *, inputs: Sequence[str] | 
     return table
 
 
-def spider(scenario: Scenario, output: str = "roq", *, inputs: Sequence[str] | None = None, changes: Sequence[float] | None = None):
+def spider(scenario: Scenario, output: str = "roq", *, inputs: Sequence[str] | None = None, changes: Sequence[float] | None = None, engine=None):
     """Spider data: each input at base x (1 + change) for a grid of % changes, others at base.
 
     Parameters
     ----------
     changes : sequence of float, optional
         Relative changes (default -30%..+30% in 5% steps).
+    engine : optional
+        Evaluates grids of more than 65,536 points in chunks (see the module docstring).
 
     Returns
     -------
@@ -198,7 +245,7 @@ def spider(scenario: Scenario, output: str = "roq", *, inputs: Sequence[str] | N
         column = np.full(rows, float(scenario.base[name]))
         column[j * m:(j + 1) * m] = float(scenario.base[name]) * (1.0 + changes)
         values[name] = column
-    result, ok = _evaluate_rows(scenario, values, (output,), rows)
+    result, ok = _evaluate_rows(scenario, values, (output,), rows, engine)
     import pandas as pd
 
     return pd.DataFrame({
@@ -221,11 +268,12 @@ def _default_grid(scenario: Scenario, name: str, points: int) -> np.ndarray:
 
 
 def two_way(scenario: Scenario, x: str = "discount_rate", y: str = "annual_cost", output: str = "roq", *,
-            x_values: Sequence[float] | None = None, y_values: Sequence[float] | None = None, points: int = 11):
+            x_values: Sequence[float] | None = None, y_values: Sequence[float] | None = None, points: int = 11, engine=None):
     """Two-way grid: ``output`` over every pair of values of inputs ``x`` and ``y``.
 
     Defaults: an uncertain input spans its support (P1..P99 if unbounded), a fixed one
-    50%..150% of its base, in ``points`` steps.
+    50%..150% of its base, in ``points`` steps. ``engine`` (see the module docstring)
+    evaluates grids of more than 65,536 points in chunks; it never changes the numbers.
 
     Returns
     -------
@@ -248,7 +296,7 @@ def two_way(scenario: Scenario, x: str = "discount_rate", y: str = "annual_cost"
     ys = _default_grid(scenario, y, points) if y_values is None else np.asarray(y_values, dtype=float).reshape(-1)
     grid_x, grid_y = np.meshgrid(xs, ys)
     size = grid_x.size
-    result, ok = _evaluate_rows(scenario, {x: grid_x.reshape(-1), y: grid_y.reshape(-1)}, (output,), size)
+    result, ok = _evaluate_rows(scenario, {x: grid_x.reshape(-1), y: grid_y.reshape(-1)}, (output,), size, engine)
     import pandas as pd
 
     return pd.DataFrame({x: grid_x.reshape(-1), y: grid_y.reshape(-1), output: result[output], "valid": ok})
