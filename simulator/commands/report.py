@@ -8,7 +8,7 @@ report workbook ``roq_report.xlsx`` with native Excel charts (``--format xlsx``)
 
 from __future__ import annotations
 
-from .simulate import add_run_options, add_scenario_argument, count, load
+from .simulate import add_engine_options, add_run_options, add_scenario_argument, count, load, open_engine
 
 
 def register(subparsers) -> None:
@@ -28,6 +28,7 @@ def register(subparsers) -> None:
                         help="Sobol' base sample N, a power of two (default 1024; N (2D + 2) model runs)")
     parser.add_argument("--survey", choices=("none", "seed002"), default="none",
                         help="add the IPA quadrant and SERVQUAL gap charts of a survey (seed002: the claim-service case study)")
+    add_engine_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -38,8 +39,9 @@ def run(args) -> int:
     _check_installed(formats)
     scenario = load(args)
     survey = case_study_survey() if args.survey == "seed002" else None
-    report = build_report(scenario, args.out, formats, dpi=args.dpi, samples=args.samples, seed=args.seed, sampler=args.sampler,
-                          sensitivity_samples=args.sensitivity_samples, survey=survey, progress=None)
+    with open_engine(args) as engine:
+        report = build_report(scenario, args.out, formats, dpi=args.dpi, samples=args.samples, seed=args.seed, sampler=args.sampler,
+                              sensitivity_samples=args.sensitivity_samples, survey=survey, progress=None, engine=engine)
     print(report.summary())
     return 0
 

@@ -9,6 +9,7 @@ the other methods evaluate their design there in chunks and gather the outputs.
 
 from __future__ import annotations
 
+from ..reports import add_charts_option
 from .simulate import add_engine_options, add_out_option, add_scenario_argument, count, load, open_engine, seed_value
 
 #: Base sample size per method when --samples is not given (a few seconds each).
@@ -37,6 +38,7 @@ def register(subparsers) -> None:
     parser.add_argument("--backend", choices=("fast", "salib"), default="fast", help="Sobol' analysis engine (default fast; salib = SALib's reference implementation)")
     add_engine_options(parser)
     add_out_option(parser)
+    add_charts_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -65,4 +67,9 @@ def run(args) -> int:
         tables["scenario_inputs"] = scenario.describe_frame()
         written = write_tables(args.out, tables, f"sensitivity_{args.method}.xlsx", title=f"Sensitivity ({args.method}): {scenario.name}")
         print(f"\nWrote {', '.join(p.name for p in written)} to {written[0].parent}")
+    if args.charts:
+        from ..reports import write_charts
+
+        written = write_charts(result, args.out or ".", args.charts)
+        print("Wrote charts: " + ", ".join(path.name for path in written))
     return 0

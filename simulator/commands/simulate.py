@@ -13,6 +13,8 @@ import argparse
 import contextlib
 import re
 
+from ..reports import add_charts_option
+
 
 def count(text: str) -> int:
     """A whole number as a user types it: 262144, 262_144, 1e6, 2**18."""
@@ -122,6 +124,7 @@ def register(subparsers) -> None:
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar on stderr (default: on a terminal for long runs)")
     add_engine_options(parser)
     add_out_option(parser)
+    add_charts_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -144,4 +147,9 @@ def run(args) -> int:
         }
         written = write_tables(args.out, tables, "montecarlo.xlsx", title=f"Monte Carlo: {scenario.name}")
         print(f"\nWrote {', '.join(p.name for p in written)} to {written[0].parent}")
+    if args.charts:
+        from ..reports import write_charts
+
+        written = write_charts(result, args.out or ".", args.charts)
+        print("Wrote charts: " + ", ".join(path.name for path in written))
     return 0

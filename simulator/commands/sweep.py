@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..reports import add_charts_option
 from .simulate import add_engine_options, add_out_option, add_scenario_argument, count, load, open_engine
 
 KINDS = ("oneway", "spider", "twoway", "discount", "breakeven")
@@ -34,6 +35,7 @@ def register(subparsers) -> None:
     parser.add_argument("--points", type=count, default=11, metavar="N", help="two-way grid: values per input (default 11)")
     add_engine_options(parser)
     add_out_option(parser)
+    add_charts_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -82,6 +84,11 @@ def _run(args, scenario, engine) -> int:
         tables["scenario_inputs"] = scenario.describe_frame()
         written = write_tables(args.out, tables, "sweeps.xlsx", title=f"Sweeps: {scenario.name}")
         print(f"\nWrote {', '.join(p.name for p in written)} to {written[0].parent}")
+    if args.charts:
+        from ..reports import write_charts
+
+        written = write_charts(tables, args.out or ".", args.charts, scenario=scenario, output=args.output)
+        print("Wrote charts: " + ", ".join(path.name for path in written))
     return 0
 
 

@@ -172,7 +172,7 @@ def survey_figures(ipa=None, gaps=None) -> dict:
 def compute_report(scenario=None, *, samples: int | None = None, seed: int | None = None, sampler: str | None = None,
                    sensitivity_samples: int = 1024, morris_trajectories: int = 40, fan_samples: int = 2**14,
                    two_way: tuple[str, str] = ("discount_rate", "annual_cost"), two_way_points: int = 25,
-                   survey: Mapping | None = None, progress: bool | None = False) -> ReportData:
+                   survey: Mapping | None = None, progress: bool | None = False, engine=None) -> ReportData:
     """Run every analysis of a scenario's report.
 
     Parameters
@@ -195,6 +195,9 @@ def compute_report(scenario=None, *, samples: int | None = None, seed: int | Non
         ``{"ipa": ImportancePerformance, "gaps": ServqualGaps}`` to add the survey charts.
     progress : bool, optional
         Monte Carlo progress bar.
+    engine : str or engine, optional
+        Where the Monte Carlo, sweeps and sensitivity runs execute
+        (:func:`simulator.engines.get_engine`; default local). Numbers do not depend on it.
 
     Returns
     -------
@@ -207,11 +210,11 @@ def compute_report(scenario=None, *, samples: int | None = None, seed: int | Non
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     outputs = tuple(dict.fromkeys(("roq",) + tuple(scenario.outputs)))  # the report is about ROQ, whatever else is asked
-    mc = run_monte_carlo(scenario, samples=samples, seed=seed, sampler=sampler, progress=progress, outputs=outputs)
+    mc = run_monte_carlo(scenario, samples=samples, seed=seed, sampler=sampler, progress=progress, outputs=outputs, engine=engine)
     histogram = histogram_from_result(mc, "roq")
     fan = market_share_fan(scenario, samples=min(int(fan_samples), mc.samples), seed=mc.seed, sampler=mc.sampler, run_samples=mc.samples)
-    one_way = sweeps.one_way(scenario, "roq")
-    spider = sweeps.spider(scenario, "roq")
+    one_way = sweeps.one_way(scenario, "roq", engine=engine)
+    spider = sweeps.spider(scenario, "roq", engine=engine)
     break_even = sweeps.break_even(scenario, "roq")
 
     def break_even_of(name):
@@ -233,7 +236,7 @@ def compute_report(scenario=None, *, samples: int | None = None, seed: int | Non
         if point is not None and high < point <= 4 * max(high, 1e-12):
             high = 1.25 * point
         grids[name] = np.linspace(low, high, int(two_way_points))
-    grid = sweeps.two_way(scenario, x, y, "roq", x_values=grids[x], y_values=grids[y])
+    grid = sweeps.two_way(scenario, x, y, "roq", x_values=grids[x], y_values=grids[y], engine=engine)
     rate_break_even = break_even_of("discount_rate") if "discount_rate" in scenario.base else None
     top_rate = 0.6 if rate_break_even is None or rate_break_even > 3.0 else max(0.6, 1.15 * rate_break_even)
     curve = sweeps.discount_curve(scenario, rates=np.round(np.linspace(0.0, top_rate, 61), 6))
@@ -244,10 +247,10 @@ def compute_report(scenario=None, *, samples: int | None = None, seed: int | Non
         notes.append("Sensitivity analysis needs at least two uncertain inputs; skipped.")
     else:
         if sensitivity_samples:
-            sobol = run_sensitivity(model, scenario.uncertain, "sobol", samples=int(sensitivity_samples), seed=mc.seed, output_name="roq")
+            sobol = run_sensitivity(model, scenario.uncertain, "sobol", samples=int(sensitivity_samples), seed=mc.seed, output_name="roq", engine=engine)
         if morris_trajectories:
             try:
-                morris = run_sensitivity(model, scenario.uncertain, "morris", samples=int(morris_trajectories), seed=mc.seed, output_name="roq")
+                morris = run_sensitivity(model, scenario.uncertain, "morris", samples=int(morris_trajectories), seed=mc.seed, output_name="roq", engine=engine)
             except ImportError as error:  # SALib missing (e.g. a browser runtime without it): no Morris chart
                 notes.append(f"Morris screening skipped: {error}")
     return ReportData(
