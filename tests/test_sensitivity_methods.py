@@ -375,3 +375,37 @@ def test_large_designs_are_evaluated_in_chunks_with_the_same_result(monkeypatch,
     chunked = run_sensitivity(model, ISHIGAMI_INPUTS, method, **options)
     assert len(calls) > 1 and max(calls) <= 50 and sum(calls) == whole.n_evaluations
     pd.testing.assert_frame_equal(chunked.table, whole.table)
+
+
+def test_methods_that_need_salib_say_so_when_it_is_missing():
+    """In a runtime without SALib (xlwings Lite's bundle) only the fast Sobol' path works."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "SALib":
+                    raise ImportError("no SALib here")
+        sys.meta_path.insert(0, Block())
+        from scipy import stats
+        from simulator.errors import RoqInputError
+        from simulator.uncertainty.sensitivity import run_sensitivity
+        inputs = {"a": stats.uniform(0, 1), "b": stats.uniform(0, 1)}
+        model = lambda x: x["a"] + x["b"]
+        print(run_sensitivity(model, inputs, "sobol", samples=64, seed=1, output_name="y").table["rank"].tolist())
+        for method, backend in (("morris", "fast"), ("sobol", "salib")):
+            try:
+                run_sensitivity(model, inputs, method, samples=64, seed=1, output_name="y", backend=backend)
+            except RoqInputError as error:
+                print(error)
+        """
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = completed.stdout.splitlines()
+    assert lines[0] == "[1, 2]"
+    assert lines[1] == "method: morris needs SALib, which is not installed here; method 'sobol' with backend 'fast' works without it"
+    assert lines[2].startswith("backend: salib needs SALib")

@@ -90,6 +90,7 @@ Ishigami function (a = 7, b = 0.1; analytic S1 = 0.314, 0.442, 0 and ST = 0.558,
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import math
 import numbers
 import warnings
@@ -445,6 +446,13 @@ def _evaluate(engine, job: _ModelJob, matrix: np.ndarray) -> np.ndarray:
 
 
 @contextlib.contextmanager
+def _salib_available() -> bool:
+    try:
+        return importlib.util.find_spec("SALib") is not None
+    except ImportError:  # an import hook that refuses it counts as missing
+        return False
+
+
 def _salib_call(notes: list):
     """Run SALib code without leaking its global side effects; collect its warnings.
 
@@ -602,6 +610,11 @@ def run_sensitivity(
     method = method.lower()
     if backend not in BACKENDS:
         raise RoqInputError("backend", f"must be 'fast' or 'salib', got {backend!r}")
+    if (method != "sobol" or backend == "salib") and not _salib_available():
+        # e.g. xlwings Lite, whose bundle leaves SALib out: say what still works
+        argument = "method" if method != "sobol" else "backend"
+        raise RoqInputError(argument, f"{method if method != 'sobol' else 'salib'} needs SALib, which is not installed here; "
+                            "method 'sobol' with backend 'fast' works without it")
     if not callable(model):
         raise RoqInputError("model", f"must be a callable model(values) -> outputs, got {type(model).__name__}")
     names = _check_inputs(inputs)
