@@ -445,7 +445,6 @@ def _evaluate(engine, job: _ModelJob, matrix: np.ndarray) -> np.ndarray:
     return outputs
 
 
-@contextlib.contextmanager
 def _salib_available() -> bool:
     try:
         return importlib.util.find_spec("SALib") is not None
@@ -453,6 +452,7 @@ def _salib_available() -> bool:
         return False
 
 
+@contextlib.contextmanager
 def _salib_call(notes: list):
     """Run SALib code without leaking its global side effects; collect its warnings.
 
