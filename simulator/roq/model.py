@@ -27,6 +27,7 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
+from .._solve import bisect_sign_change
 from .._validate import as_float_array
 from ..errors import RoqInputError
 from .calibration import SATISFIED_SHARE_CONVENTIONS
@@ -657,21 +658,7 @@ def breakeven_discount_rate(parameters: Mapping[str, object], *, low: float = -0
         return initial + np.sum(flows * (1.0 + rate)[..., None] ** -exponents, axis=-1)
 
     shape = np.broadcast_shapes(initial.shape, flows.shape[:-1])
-    lo = np.full(shape, float(low))
-    hi = np.full(shape, float(high))
-    f_lo = net_value(lo)
-    f_hi = net_value(hi)
-    bracketed = np.sign(f_lo) != np.sign(f_hi)
-    for _ in range(200):
-        if np.all(hi - lo <= tolerance):
-            break
-        mid = 0.5 * (lo + hi)
-        f_mid = net_value(mid)
-        same = np.sign(f_mid) == np.sign(f_lo)
-        lo = np.where(same, mid, lo)
-        f_lo = np.where(same, f_mid, f_lo)
-        hi = np.where(same, hi, mid)
-    rate = np.where(bracketed, 0.5 * (lo + hi), np.nan)
+    rate = bisect_sign_change(net_value, np.full(shape, float(low)), np.full(shape, float(high)), tolerance=tolerance)
     return float(rate) if rate.ndim == 0 else rate
 
 

@@ -35,6 +35,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .._solve import bisect_sign_change
 from ..engines import resolve_engine
 from ..errors import RoqInputError
 from ..roq import MODEL_OUTPUTS, evaluate
@@ -422,19 +423,7 @@ def break_even(scenario: Scenario, output: str = "roq", target: float | None = N
             values[name] = column
         return np.asarray(evaluate(scenario.parameters(values), (output,), validate=False)[output], dtype=float) - target
 
-    lo, hi = bounds[:, 0].copy(), bounds[:, 1].copy()
-    f_lo, f_hi = gap(lo), gap(hi)
-    bracketed = np.sign(f_lo) != np.sign(f_hi)
-    for _ in range(200):
-        if np.all(hi - lo <= tolerance * np.maximum(1.0, np.abs(hi))):
-            break
-        mid = 0.5 * (lo + hi)
-        f_mid = gap(mid)
-        same = np.sign(f_mid) == np.sign(f_lo)
-        lo = np.where(same, mid, lo)
-        f_lo = np.where(same, f_mid, f_lo)
-        hi = np.where(same, hi, mid)
-    value = np.where(bracketed, 0.5 * (lo + hi), np.nan)
+    value = bisect_sign_change(gap, bounds[:, 0], bounds[:, 1], tolerance=tolerance, relative=True)
     at_base = float(np.asarray(evaluate(scenario.parameters(), (output,))[output]))
     plausible = np.array([_plausible(scenario, n, quantiles) if n in scenario.uncertain else (np.nan, np.nan) for n in names])
     import pandas as pd
