@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write", "new_file_mode"]
+__all__ = ["atomic_write", "new_file_mode", "prepare_directory"]
 
 
 def new_file_mode() -> int:
@@ -49,3 +49,14 @@ def atomic_write(target: str | Path, write) -> Path:
             pass
         raise
     return target
+
+
+def prepare_directory(path: str | Path, argument: str = "--out") -> Path:
+    """Create an output directory (and parents) if needed; it must not be a file."""
+    from .errors import RoqInputError
+
+    directory = Path(path)
+    if directory.exists() and not directory.is_dir():
+        raise RoqInputError(argument, f"{directory} exists and is not a directory")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._files import atomic_write
+from .._files import atomic_write, prepare_directory
 from ..errors import RoqInputError
 from .style import COLORS, DEFAULT_DPI, OKABE_ITO, format_input_value, format_percent, input_label
 
@@ -99,21 +99,13 @@ def save_figures(figures: Mapping[str, object], out_dir: str | Path, formats=("p
 
     Non-image formats in ``formats`` (``xlsx``) are ignored here. Returns the paths.
     """
-    out_dir = _directory(out_dir)
+    out_dir = prepare_directory(out_dir)
     written = []
     for name, figure in figures.items():
         for kind in formats:
             if kind in IMAGE_FORMATS:
                 written.append(save_figure(figure, out_dir / f"{name}.{kind}", dpi=dpi))
     return written
-
-
-def _directory(path: str | Path) -> Path:
-    directory = Path(path)
-    if directory.exists() and not directory.is_dir():
-        raise RoqInputError("--out", f"{directory} exists and is not a directory")
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
 
 
 # --------------------------------------------------------------------------- the workbook

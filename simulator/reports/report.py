@@ -21,7 +21,8 @@ import pandas as pd
 
 from ..errors import RoqInputError
 from . import charts
-from .export import IMAGE_FORMATS, _directory, parse_formats, save_figure, write_report_workbook
+from .._files import prepare_directory
+from .export import IMAGE_FORMATS, parse_formats, save_figure, write_report_workbook
 from .frames import (
     _output_of,
     distribution_statistics,
@@ -368,7 +369,7 @@ def build_report(scenario=None, out_dir: str | Path = "roq-report", formats=("pn
     >>> print(report.summary())  # doctest: +SKIP
     """
     formats = parse_formats(formats)
-    directory = _directory(out_dir)
+    directory = prepare_directory(out_dir)
     data = compute_report(scenario, survey=survey, **options)
     files = []
     if any(kind in IMAGE_FORMATS for kind in formats):
@@ -488,7 +489,7 @@ def write_charts(result, out_dir: str | Path, formats="png", *, dpi: int = DEFAU
     from ..uncertainty.sensitivity import SensitivityResult
 
     formats = parse_formats(formats, "--charts")
-    directory = _directory(out_dir)
+    directory = prepare_directory(out_dir)
     written = []
     if any(kind in IMAGE_FORMATS for kind in formats):
         for name, figure in figures_for(result, scenario=scenario, output=output).items():

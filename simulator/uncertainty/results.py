@@ -13,19 +13,10 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-from .._files import atomic_write
+from .._files import atomic_write, prepare_directory
 from ..errors import RoqInputError
 
 __all__ = ["prepare_directory", "write_csv", "write_workbook", "write_tables"]
-
-
-def prepare_directory(path: str | Path) -> Path:
-    """Create the output directory (and parents) if needed; it must not be a file."""
-    directory = Path(path)
-    if directory.exists() and not directory.is_dir():
-        raise RoqInputError("--out", f"{directory} exists and is not a directory")
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
 
 
 def write_csv(frame, path: str | Path) -> Path:
