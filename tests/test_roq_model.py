@@ -377,3 +377,31 @@ def test_error_is_a_value_error_and_pickles():
     assert isinstance(error, ValueError)
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.argument, copy.problem, str(copy)) == ("churn", "must be < 1", "churn: must be < 1")
+
+
+def test_competitor_switching_is_the_flow_behind_competitor_retention():
+    # s = 1 - R' - c: giving the switching share equals giving the retention it implies
+    switching = recursion_parameters(competitor_retention=None, competitor_switching=0.0019)
+    switching = {k: v for k, v in switching.items() if v is not None}
+    retained = recursion_parameters(competitor_retention=1 - 0.095 - 0.0019)
+    assert evaluate(switching)["roq"] == pytest.approx(evaluate(retained)["roq"], rel=1e-12)
+    # and it stays consistent when churn varies: R' = 1 - c - s <= 1 - c always
+    churn = np.array([0.05, 0.1, 0.15])
+    varied = evaluate({**switching, "churn": churn}, ("roq",))["roq"]
+    for index, c in enumerate(churn):
+        single = evaluate({**retained, "churn": c, "competitor_retention": 1 - c - 0.0019})["roq"]
+        assert varied[index] == pytest.approx(single, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"competitor_switching": 0.01}, "competitor_switching: conflicts with competitor_retention"),
+        ({"competitor_retention": None, "competitor_switching": 0.95}, "competitor_switching: must not exceed 1 - churn"),
+        ({"competitor_retention": None}, "competitor_retention: is required"),
+    ],
+)
+def test_competitor_side_bad_input(overrides, message):
+    params = {k: v for k, v in recursion_parameters(**overrides).items() if v is not None}
+    with pytest.raises(RoqInputError, match=message):
+        evaluate(params)

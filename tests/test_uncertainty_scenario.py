@@ -58,8 +58,9 @@ def test_builtin_scenario_values_and_calibration():
     assert s.base["baseline_retention"] == PUBLISHED["retention"]
     assert s.base["attraction"] == PUBLISHED["attraction"]
     params = s.parameters()
-    # competitors' retention from the switching share reproduces the paper's R'
-    assert params["competitor_retention"] == pytest.approx(PUBLISHED["competitor_retention"], abs=1e-12)
+    # competitors' retention implied by the switching share (R' = 1 - c - s) reproduces the paper's R'
+    assert "competitor_retention" not in params
+    assert 1 - params["churn"] - params["competitor_switching"] == pytest.approx(PUBLISHED["competitor_retention"], abs=1e-12)
     result = evaluate(params, ("roq", "market_share_path", "market_share_path_without_programme"))
     # retention 0.81 is calibrated to the paper's first-year share with the programme, 5.98%
     assert result["market_share_path"][0] == pytest.approx(0.0598, abs=5e-4)
@@ -104,7 +105,9 @@ def test_model_function_and_draw():
     assert roq[2] / roq[0] == pytest.approx(1.5)  # ROQ is proportional to the margin
     drawn = s.draw(0, 10, seed=1)
     assert drawn["margin"].shape == (10,) and drawn["horizon"] == 5
-    assert np.all(drawn["competitor_retention"] == 1 - drawn["churn"] - 0.0019)
+    # the switching share is fixed while churn is drawn, so R' = 1 - c - s follows churn
+    assert drawn["competitor_switching"] == 0.0019 and "competitor_retention" not in drawn
+    assert np.ptp(drawn["churn"]) > 0
     with pytest.raises(RoqInputError, match="output: must be one of"):
         s.model_function("market_share_path")
 

@@ -88,6 +88,11 @@ _INPUT_LIST = [
     ModelInput("market_size_path", "Market sizes N_1..N_T", "customers", low=0.0, low_open=True, per_year=True),
     ModelInput("churn", "Market churn c: share of customers leaving the market per year", "fraction per year", low=0.0, high=1.0, high_open=True),
     ModelInput("competitor_retention", "Competitors' retention R'", "fraction per year", **_SHARE),
+    ModelInput(
+        "competitor_switching",
+        "Share s of competitors' customers switching to the firm per year (R' = 1 - churn - s; give it or competitor_retention)",
+        "fraction per year", **_SHARE,
+    ),
     ModelInput("attraction", "Firm's attraction A: its share of customers entering the market", "fraction", **_SHARE),
     ModelInput("initial_share", "Firm's market share M_0 at year 0", "fraction", **_SHARE),
     ModelInput("retention", "Retention R with the quality programme", "fraction per year", **_SHARE),
@@ -278,16 +283,23 @@ def _run_model(inputs: _Inputs, validate: bool, keep_paths: bool) -> dict:
         if n0 is None:
             raise RoqInputError("market_size", "is required (market size at year 0) for the market-share recursion")
         churn = inputs.require("churn", "for the market-share recursion")
-        competitor = inputs.require("competitor_retention", "for the market-share recursion")
         attraction_rate = inputs.require("attraction", "for the market-share recursion")
         share_with = share_without = inputs.require("initial_share", "for the market-share recursion")
-        if validate:
-            if np.any(competitor > 1.0 - churn + 1e-12):
+        # competitors' side: R', or the switching flow s = 1 - R' - c it was calibrated from
+        # (s keeps R' <= 1 - c automatically when churn varies)
+        if inputs.only_one(("competitor_retention", "competitor_switching"), "for the competitors' side") == "competitor_switching":
+            switching_in = inputs.values["competitor_switching"]
+            if validate and np.any(switching_in > 1.0 - churn + 1e-12):
+                raise RoqInputError("competitor_switching", "must not exceed 1 - churn (competitors' retention 1 - churn - s would be negative)")
+        else:
+            competitor = inputs.require("competitor_retention", "(or competitor_switching) for the market-share recursion")
+            if validate and np.any(competitor > 1.0 - churn + 1e-12):
                 raise RoqInputError("competitor_retention", "must not exceed 1 - churn (competitors cannot keep customers who left the market)")
+            switching_in = 1.0 - competitor - churn  # share of competitors' customers who move to us
+        if validate:
             for name, value in (("retention", retention_with), ("baseline_retention", retention_without)):
                 if value is not None and np.any(value > 1.0 - churn + 1e-12):
                     raise RoqInputError(name, "must not exceed 1 - churn (the firm cannot keep customers who left the market)")
-        switching_in = 1.0 - competitor - churn  # share of competitors' customers who move to us
         slope_with = None if retention_with is None else retention_with - switching_in
         slope_without = None if retention_without is None else retention_without - switching_in
     margin = inputs.require("margin", "(profit per customer per year)")

@@ -42,10 +42,11 @@ delighted shares at most 1). Errors are :class:`~simulator.errors.RoqInputError`
 file, the key and the reason: ``"scenario.toml: uncertain.churn.max: must be < 1
 (fraction per year), got 1.2"``.
 
-``competitor_switching`` is the one scenario input that is not a model input: the share
-of competitors' customers who switch to the firm each year, s = 1 - R' - c. Seed 001
-calibrates R' from that flow (452 switchers), so when churn is uncertain, R' = 1 - c - s
-moves with it and can never exceed 1 - c. Give either it or ``competitor_retention``.
+``competitor_switching`` (a model input, see :data:`simulator.roq.MODEL_INPUTS`) is the
+share of competitors' customers who switch to the firm each year, s = 1 - R' - c. Seed 001
+calibrates R' from that flow (452 switchers), so when churn is uncertain, giving s keeps
+R' = 1 - c - s consistent: it can never exceed 1 - c. Give either it or
+``competitor_retention``.
 """
 
 from __future__ import annotations
@@ -86,13 +87,7 @@ DEFAULT_OUTPUTS = ("roq", "npv_gain", "final_market_share")
 #: Feasibility thresholds: P(output > threshold) is reported for these outputs.
 THRESHOLDS = {"roq": 1.0, "roq_net": 0.0, "npv_net": 0.0}
 
-_SWITCHING = ModelInput(
-    "competitor_switching",
-    "Share of competitors' customers switching to the firm per year, s = 1 - R' - churn (sets competitor_retention)",
-    "fraction per year", low=0.0, high=1.0,
-)
-#: Inputs a scenario's [model] and [uncertain] sections accept: the model's plus competitor_switching.
-SCENARIO_INPUTS: dict[str, ModelInput] = {**MODEL_INPUTS, "competitor_switching": _SWITCHING}
+SCENARIO_INPUTS: dict[str, ModelInput] = MODEL_INPUTS
 _SECTIONS = ("scenario", "model", "uncertain", "correlation", "outputs", "run")
 _SCENARIO_KEYS = ("name", "description", "currency", "note")
 _RUN_KEYS = ("samples", "seed", "sampler", "chunk_size")
@@ -155,21 +150,13 @@ class Scenario:
 
     # --- parameters for the model --------------------------------------------------------
     def parameters(self, values: Mapping[str, object] | None = None) -> dict:
-        """Inputs for :func:`simulator.roq.evaluate`: base values overridden by ``values``.
-
-        ``competitor_switching`` (if used) becomes ``competitor_retention = 1 - churn - s``.
-        """
+        """Inputs for :func:`simulator.roq.evaluate`: base values overridden by ``values``."""
         params = dict(self.base)
         if values:
             unknown = [name for name in values if name not in SCENARIO_INPUTS]
             if unknown:
                 raise RoqInputError(unknown[0], f"is not a scenario input{closest(unknown[0], SCENARIO_INPUTS)}")
             params.update(values)
-        if "competitor_switching" in params:
-            switching = params.pop("competitor_switching")
-            params["competitor_retention"] = 1.0 - np.asarray(params["churn"], dtype=float) - np.asarray(switching, dtype=float)
-            if np.ndim(params["competitor_retention"]) == 0:
-                params["competitor_retention"] = float(params["competitor_retention"])
         return params
 
     def evaluate_base(self, outputs: Sequence[str] | None = None) -> dict:
