@@ -1,9 +1,9 @@
 """The Dask engine on a real ``dask.distributed`` cluster: two worker processes on loopback.
 
 Every result is compared, bit for bit, with the local engine: Monte Carlo (three
-samplers, sample counts ending in a partial block, a rank-correlated scenario), Sobol'
-sensitivity with bootstrap and asymptotic intervals, Morris and delta (outputs gathered),
-a chunked two-way sweep, and the ``roq`` command line
+samplers, sample counts ending in a partial block, a rank-correlated scenario, per-year
+statistics), Sobol' sensitivity with bootstrap and asymptotic intervals, Morris and delta
+(outputs gathered), a chunked two-way sweep, and the ``roq`` command line
 (``--engine dask`` starting its own cluster, ``--scheduler`` joining this one, bad input).
 """
 
@@ -74,6 +74,15 @@ def test_monte_carlo_identical_to_local(dask_engine, scenario, sampler, samples)
     remote = run_monte_carlo(scenario, samples, seed=21, sampler=sampler, engine=dask_engine)
     assert remote.engine == "dask" and remote.workers == 2 and remote.samples == samples
     assert_same_run(local, remote)
+
+
+def test_per_year_statistics_identical_to_local(dask_engine, scenario):
+    paths = ("market_share_path", "market_share_path_without_programme")
+    local = run_monte_carlo(scenario, 2 * BLOCK_SIZE + 77, seed=9, workers=2, chunk_size=3000, path_outputs=paths)
+    remote = run_monte_carlo(scenario, 2 * BLOCK_SIZE + 77, seed=9, engine=dask_engine, path_outputs=paths)
+    assert_same_run(local, remote)  # the partial holds every year of both paths
+    for name in paths:
+        assert_frame_equal(local.path_statistics(name), remote.path_statistics(name), check_exact=True)
 
 
 def correlated_scenario():

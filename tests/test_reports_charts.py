@@ -47,7 +47,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def data():
     """A small but real report run of the built-in seed-001 scenario, plus seed 002's survey."""
-    return compute_report(None, samples=4096, seed=11, sensitivity_samples=64, morris_trajectories=10, fan_samples=2048,
+    return compute_report(None, samples=4096, seed=11, sensitivity_samples=64, morris_trajectories=10,
                           two_way_points=9, survey=case_study_survey())
 
 
@@ -152,6 +152,17 @@ def test_distribution_prints_probability_and_marks_break_even(figures, data):
     lines = [line for ax in figure.axes for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert any(np.allclose(line.get_xdata(), 1.0) for line in lines)  # the ROQ = 1 line in both panels
     assert data.histogram["count"].sum() == 4096  # all scenarios of the run, from its quantile sketch
+
+
+def test_fan_is_the_per_year_statistics_of_the_whole_run(figures, data):
+    mc = data.monte_carlo
+    with_programme = mc.path_statistics("market_share_path")
+    assert list(data.fan.columns) == ["year", "P5", "P10", "P25", "P50", "P75", "P90", "P95"]
+    assert data.fan.attrs["samples"] == mc.samples == 4096  # every scenario, no second run
+    np.testing.assert_array_equal(data.fan.drop(columns="year"), with_programme[data.fan.columns[1:]])
+    np.testing.assert_array_equal(data.fan.attrs["without_programme"], mc.path_statistics("market_share_path_without_programme")["P50"])
+    median = [line for line in figures["market_share_fan"].axes[0].get_lines() if line.get_label() == "median (P50)"]
+    np.testing.assert_allclose(median[0].get_ydata(), data.fan["P50"])  # shares drawn as fractions, labelled in %
 
 
 def test_tornado_is_sorted_by_swing_with_base_line_and_value_labels(figures, data):

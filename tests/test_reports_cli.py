@@ -3,6 +3,7 @@ run on real results and checked as files."""
 
 from __future__ import annotations
 
+import numpy as np
 import openpyxl
 import pytest
 
@@ -64,6 +65,19 @@ def test_charts_of_a_monte_carlo_run(tmp_path, scenario):
         check_file(path)
     book = openpyxl.load_workbook(tmp_path / "montecarlo_charts.xlsx")
     assert len(book["Distribution"]._charts) == 1 and len(book["Fan chart"]._charts) == 1
+
+
+def test_fan_of_a_run_with_and_without_per_year_statistics(scenario):
+    from simulator.reports import FAN_PATHS
+    from simulator.reports.frames import market_share_fan
+
+    kept = market_share_fan(run_monte_carlo(scenario, samples=3000, seed=4, progress=False, path_outputs=FAN_PATHS))
+    # a run that kept no per-year numbers: its (here: all 3,000) scenarios evaluated again, exact percentiles
+    again = market_share_fan(run_monte_carlo(scenario, samples=3000, seed=4, progress=False))
+    assert list(kept.columns) == list(again.columns) and kept.attrs["samples"] == again.attrs["samples"] == 3000
+    np.testing.assert_allclose(kept.drop(columns="year"), again.drop(columns="year"), rtol=1e-3)
+    np.testing.assert_allclose(kept.attrs["without_programme"], again.attrs["without_programme"], rtol=1e-3)
+    np.testing.assert_array_equal(kept.attrs["base"], again.attrs["base"])
 
 
 def test_charts_of_sensitivity_results(tmp_path, scenario):

@@ -21,7 +21,7 @@ from simulator.reports.style import input_label
 def report(tmp_path_factory):
     directory = tmp_path_factory.mktemp("report")
     return build_report(None, directory, "xlsx", samples=4096, seed=5, sensitivity_samples=64, morris_trajectories=8,
-                        fan_samples=2048, two_way_points=7)
+                        two_way_points=7)
 
 
 @pytest.fixture(scope="module")

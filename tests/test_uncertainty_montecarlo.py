@@ -70,6 +70,58 @@ def test_streaming_statistics_equal_numpy_on_the_same_scenarios():
     assert result.probability("npv_net") == np.count_nonzero(values["npv_net"] > 0) / SAMPLES
 
 
+PATHS = ("market_share_path", "market_share_path_without_programme")
+
+
+def test_per_year_statistics_equal_numpy_on_the_same_paths():
+    scenario = correlated_builtin()
+    result = run_monte_carlo(scenario, SAMPLES, seed=5, sampler="lhs", path_outputs=PATHS)
+    params = scenario.draw(0, SAMPLES, seed=5, sampler="lhs")
+    paths = evaluate(params, PATHS, validate=False)
+    assert result.years == 5 and result.path_outputs == PATHS
+    for name in PATHS:
+        x = np.asarray(paths[name])
+        table = result.path_statistics(name)
+        assert list(table.columns) == ["year", "mean", "sd", "P5", "P10", "P25", "P50", "P75", "P90", "P95"]
+        assert table["year"].tolist() == [1, 2, 3, 4, 5]
+        np.testing.assert_allclose(table["mean"], x.mean(axis=0), rtol=1e-12)
+        np.testing.assert_allclose(table["sd"], x.std(axis=0, ddof=1), rtol=1e-9)
+        for column in ["P5", "P10", "P25", "P50", "P75", "P90", "P95"]:
+            exact = np.percentile(x, float(column[1:]), axis=0, method="inverted_cdf")
+            estimate = table[column].to_numpy()
+            assert np.all(np.abs(estimate - exact) <= DEFAULT_RELATIVE_ACCURACY * np.abs(exact) + DEFAULT_MIN_MAGNITUDE), column
+    # the scalar outputs, their convergence report and table are those of a run without paths
+    plain = run_monte_carlo(scenario, SAMPLES, seed=5, sampler="lhs")
+    assert plain.path_outputs == () and plain.years == 0 and set(plain.statistics) == set(plain.outputs)
+    assert all(result.statistics[name] == plain.statistics[name] for name in plain.outputs)
+    assert result.convergence == plain.convergence
+
+
+@pytest.mark.parametrize("sampler", ["random", "sobol"])
+def test_per_year_statistics_bit_identical_across_chunk_sizes_and_workers(sampler):
+    scenario = builtin_scenario()
+    reference = run_monte_carlo(scenario, SAMPLES, seed=3, sampler=sampler, workers=1, path_outputs=PATHS)
+    for chunk_size, workers in [(1000, 2), (3 * BLOCK_SIZE, 1)]:
+        other = run_monte_carlo(scenario, SAMPLES, seed=3, sampler=sampler, chunk_size=chunk_size, workers=workers, path_outputs=PATHS)
+        assert_identical(reference, other)
+        for name in reference.partial["outputs"]:
+            x, y = reference.partial["outputs"][name], other.partial["outputs"][name]
+            assert np.array_equal(x["counts"], y["counts"]) and np.array_equal(x["sums"], y["sums"]) and x["m2"] == y["m2"]
+        assert reference.path_statistics("market_share_path").equals(other.path_statistics("market_share_path"))
+
+
+def test_per_year_arguments():
+    scenario = builtin_scenario()
+    with pytest.raises(RoqInputError, match="path_outputs: 'roq' is not a per-year model output"):
+        run_monte_carlo(scenario, samples=10, path_outputs=("roq",))
+    with pytest.raises(RoqInputError, match="path_outputs: 'share' is not a per-year"):
+        run_monte_carlo(scenario, samples=10, path_outputs="share")
+    result = run_monte_carlo(scenario, samples=10, path_outputs="market_size_path")
+    assert result.path_outputs == ("market_size_path",) and len(result.path_statistics("market_size_path")) == 5
+    with pytest.raises(RoqInputError, match="name: 'market_share_path' was not summarised per year"):
+        result.path_statistics("market_share_path")
+
+
 def test_builtin_run_summary_frame_and_convergence():
     result = run_monte_carlo(builtin_scenario(), samples=4 * BLOCK_SIZE, seed=3)
     frame = result.to_frame()
@@ -124,6 +176,9 @@ def test_evaluate_block_matches_draw():
     values = montecarlo_module.evaluate_block(scenario, 1, 3000, 4, "random", ("roq",), chunk_size=1000)
     params = scenario.draw(BLOCK_SIZE, BLOCK_SIZE + 3000, seed=4, sampler="random", samples=BLOCK_SIZE + 3000)
     assert np.array_equal(values["roq"], evaluate(params, ("roq",), validate=False)["roq"])
+    paths = montecarlo_module.evaluate_block(scenario, 1, 3000, 4, "random", ("market_share_path",), chunk_size=700)["market_share_path"]
+    assert paths.shape == (3000, 5)
+    assert np.array_equal(paths, evaluate(params, ("market_share_path",), validate=False)["market_share_path"])
 
 
 def test_doctest_example():

@@ -19,6 +19,7 @@ from simulator.uncertainty.statistics import (
     PERCENTILES,
     expected_shortfall,
     finalize,
+    histogram,
     merge,
     merge_two,
     quantile,
@@ -149,6 +150,39 @@ def test_partials_pickle():
 
     partial = summarise_block({"y": np.random.default_rng(1).normal(size=1000)}, thresholds={"y": [0.0]})
     _equal_partials(pickle.loads(pickle.dumps(partial)), partial, exact_floats=True)
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_histogram_from_the_sketch(name):
+    values = DATASETS[name](np.random.default_rng(3))
+    partial = merge(summarise_block({"y": b}) for b in np.array_split(values, 5))
+    edges, counts = histogram(partial, "y", 40)
+    assert edges.size == 41 and edges[0] == values.min() and edges[-1] == values.max()
+    assert counts.dtype == np.int64 and counts.sum() == values.size  # every sample, exactly once
+    # equal to numpy's histogram but for values within the documented 2a of an edge
+    exact, _ = np.histogram(values, edges)
+    gamma = (1 + DEFAULT_RELATIVE_ACCURACY) / (1 - DEFAULT_RELATIVE_ACCURACY)
+    near_edge = np.array([np.count_nonzero(np.abs(values - e) <= (gamma - 1) * abs(e) + DEFAULT_MIN_MAGNITUDE) for e in edges])
+    assert np.all(np.abs(counts - exact) <= near_edge[:-1] + near_edge[1:])
+    # explicit edges: outside values left out, or counted in the outer bins with clip
+    inner = np.quantile(values, [0.1, 0.5, 0.9])
+    _, kept = histogram(partial, "y", inner)
+    _, clipped = histogram(partial, "y", inner, clip=True)
+    assert clipped.sum() == values.size
+    exact, _ = np.histogram(values, inner)
+    near_inner = np.array([np.count_nonzero(np.abs(values - e) <= (gamma - 1) * abs(e) + DEFAULT_MIN_MAGNITUDE) for e in inner])
+    assert np.all(np.abs(kept - exact) <= near_inner[:-1] + near_inner[1:])
+
+
+def test_histogram_bad_input():
+    partial = summarise_block({"y": np.arange(10.0)})
+    with pytest.raises(RoqInputError, match="output: 'z' is not summarised"):
+        histogram(partial, "z")
+    for bad in (0, True, [1.0], [2.0, 1.0], [0.0, np.nan], "ten"):
+        with pytest.raises(RoqInputError, match="bins: "):
+            histogram(partial, "y", bad)
+    with pytest.raises(RoqInputError, match="no finite values"):
+        histogram(summarise_block({"y": np.array([np.nan])}), "y")
 
 
 def test_doctests():

@@ -36,6 +36,7 @@ from .charts import (
     tornado_chart,
     two_way_heatmap,
 )
+from .frames import FAN_PATHS
 from .export import FORMATS, parse_formats, save_figure, save_figures, write_report_workbook
 from .report import (
     Report,
@@ -52,6 +53,7 @@ from .report import (
 )
 
 __all__ = [
+    "FAN_PATHS",
     "FORMATS",
     "Report",
     "ReportData",

@@ -835,17 +835,7 @@ def roq_histogram(samples, *, bins: int = 50, threshold: float | None = 1.0, cli
             low, high = central_low, central_high
     else:
         low, high = percentile(clip_percentiles[0]), percentile(clip_percentiles[1])
-    if high <= low:
-        low, high = low - 0.5, high + 0.5
-    width = (high - low) / bins
-    anchor = threshold if threshold is not None else low
-    start = anchor + math.floor((low - anchor) / width) * width
-    count = max(int(math.ceil((high - start) / width - 1e-9)), 1)
-    edges = start + width * np.arange(count + 1)
-    if threshold is not None:  # the threshold edge exactly (start + k * width can drift by rounding)
-        k = int(round((threshold - start) / width))
-        if 0 <= k <= count:
-            edges[k] = threshold
+    edges = _histogram_edges(low, high, bins, threshold)
     clipped = np.clip(values, edges[0], np.nextafter(edges[-1], -np.inf))
     binned, _ = np.histogram(clipped, edges, weights=counts)
     if np.all(binned == np.round(binned)):
@@ -857,6 +847,22 @@ def roq_histogram(samples, *, bins: int = 50, threshold: float | None = 1.0, cli
     if threshold is not None:
         frame.attrs["probability_above"] = float(counts[values > threshold].sum() / total)
     return frame
+
+
+def _histogram_edges(low: float, high: float, bins: int, threshold: float | None) -> np.ndarray:
+    """About ``bins`` equal-width bin edges covering low..high, with ``threshold`` on an edge."""
+    if high <= low:
+        low, high = low - 0.5, high + 0.5
+    width = (high - low) / bins
+    anchor = threshold if threshold is not None else low
+    start = anchor + math.floor((low - anchor) / width) * width
+    count = max(int(math.ceil((high - start) / width - 1e-9)), 1)
+    edges = start + width * np.arange(count + 1)
+    if threshold is not None:  # the threshold edge exactly (start + k * width can drift by rounding)
+        k = int(round((threshold - start) / width))
+        if 0 <= k <= count:
+            edges[k] = threshold
+    return edges
 
 
 @styled

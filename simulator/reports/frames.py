@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RoqInputError
-from .charts import roq_histogram
+from .charts import _histogram_edges
 
 __all__ = [
     "FAN_PERCENTILES",
+    "FAN_PATHS",
     "tornado_frame",
     "spider_frame",
     "histogram_from_result",
@@ -29,6 +30,8 @@ __all__ = [
 
 #: Percentiles drawn as bands in the fan chart.
 FAN_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
+#: Per-year outputs a Monte Carlo run summarises for the fan chart (``path_outputs=``).
+FAN_PATHS = ("market_share_path", "market_share_path_without_programme")
 
 
 def tornado_frame(one_way: pd.DataFrame, output: str = "roq") -> tuple[pd.DataFrame, float]:
@@ -65,11 +68,13 @@ def spider_frame(spider: pd.DataFrame, output: str = "roq") -> pd.DataFrame:
 def histogram_from_result(result, output: str = "roq", *, bins: int = 50, threshold: float | None = "auto") -> pd.DataFrame:
     """Histogram of one output of a Monte Carlo run, from its streaming quantile sketch.
 
-    ``run_monte_carlo`` keeps no samples; its merged partial summary holds a DDSketch
-    (value buckets of relative width 0.1% with exact counts and sums). Each bucket's
-    values are placed at the bucket's mean (its sum / count), which is within the
-    sketch's relative accuracy of every value in it - far finer than a chart's bins - so
-    the histogram is that of all ``result.samples`` scenarios, without a second run.
+    ``run_monte_carlo`` keeps no samples; :func:`simulator.uncertainty.statistics.histogram`
+    bins its merged sketch (buckets of relative width 0.1% with exact counts), so the
+    histogram is that of all ``result.samples`` scenarios, without a second run: a count
+    can be off only by values within 0.1% (relative) of a bin edge, far finer than a
+    chart shows. As :func:`~simulator.reports.charts.roq_histogram` does for samples, the
+    range is the exact min..max unless that is more than three times the P0.1..P99.9
+    range, and values outside the range are counted in the outer bins.
 
     Parameters
     ----------
@@ -83,26 +88,33 @@ def histogram_from_result(result, output: str = "roq", *, bins: int = 50, thresh
     -------
     DataFrame
         ``bin_low, bin_high, count``; ``attrs``: ``n``, ``mean`` (exact, from the run),
-        ``probability_above`` (exact, from the run's exceedance count).
+        ``probability_above`` (exact when the run kept that exceedance count, as it does
+        for ROQ > 1; otherwise from the bins).
     """
+    from ..uncertainty import statistics as sketch
     from ..uncertainty.scenario import THRESHOLDS
 
     partial = getattr(result, "partial", None)
-    if not isinstance(partial, Mapping) or output not in partial.get("outputs", {}):
+    if not isinstance(partial, Mapping) or output not in partial.get("outputs", {}) or output not in getattr(result, "statistics", {}):
         raise RoqInputError("output", f"{output!r} was not summarised by this Monte Carlo run")
-    summary = partial["outputs"][output]
-    counts = np.asarray(summary["counts"], dtype=float)
-    sums = np.asarray(summary["sums"], dtype=float)
-    used = counts > 0
-    values = sums[used] / counts[used]
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 2:
+        raise RoqInputError("bins", f"must be a whole number >= 2, got {bins!r}")
+    statistics = result.statistics[output]
+    if statistics["count"] == 0:
+        raise RoqInputError("output", f"{output!r} has no finite values")
     if threshold == "auto":
         threshold = THRESHOLDS.get(output)
-    frame = roq_histogram(values, bins=bins, threshold=threshold, weights=counts[used])
-    statistics = result.statistics[output]
+    low, high = float(statistics["min"]), float(statistics["max"])
+    central_low, central_high = sketch.quantile(partial, output, 0.001), sketch.quantile(partial, output, 0.999)
+    if high - low > 3.0 * max(central_high - central_low, 1e-300):  # one extreme scenario must not squash the chart
+        low, high = central_low, central_high
+    edges, counts = sketch.histogram(partial, output, _histogram_edges(low, high, int(bins), threshold), clip=True)
+    frame = pd.DataFrame({"bin_low": edges[:-1], "bin_high": edges[1:], "count": counts})
     frame.attrs["n"] = int(statistics["count"])
     frame.attrs["mean"] = float(statistics["mean"])
-    if threshold is not None and float(threshold) in statistics["exceed"]:
-        frame.attrs["probability_above"] = float(statistics["exceed"][float(threshold)])
+    if threshold is not None:
+        exact = statistics["exceed"].get(float(threshold))
+        frame.attrs["probability_above"] = float(exact) if exact is not None else float(counts[edges[:-1] >= threshold].sum() / counts.sum())
     return frame
 
 
@@ -117,49 +129,72 @@ def distribution_statistics(result, output: str = "roq") -> dict:
     return out
 
 
-def market_share_fan(scenario, *, samples: int = 2**14, seed: int | None = None, sampler: str | None = None,
-                     run_samples: int | None = None, percentiles=FAN_PERCENTILES) -> pd.DataFrame:
+def market_share_fan(result, *, percentiles=FAN_PERCENTILES) -> pd.DataFrame:
     """Per-year percentiles of the market share with (and median without) the programme.
 
-    The streaming Monte Carlo summarises one number per scenario and keeps no per-year
-    paths, so this evaluates the model's ``market_share_path`` on the first ``samples``
-    scenarios of the same run (same seed, sampler and run size give the very same
-    draws) and takes exact percentiles per year.
+    From the per-year statistics of the Monte Carlo run itself - every scenario of it -
+    when it summarised :data:`FAN_PATHS` (``run_monte_carlo(..., path_outputs=FAN_PATHS)``,
+    as :func:`~simulator.reports.report.compute_report` does): percentiles within the
+    sketch's relative accuracy (0.05%) of the exact ones. A run without them (e.g. made
+    for a summary only) keeps no per-year numbers, so its first 16,384 scenarios are
+    evaluated again (the same draws: same seed, sampler and run size) and their exact
+    percentiles taken.
 
     Parameters
     ----------
-    scenario : simulator.uncertainty.Scenario
-    samples : int
-        Scenarios evaluated (default 16,384: percentiles to about +-1% of the band).
-    seed, sampler : optional
-        Default to the scenario's [run] settings.
-    run_samples : int, optional
-        Size of the Monte Carlo run these scenarios belong to (default ``samples``).
+    result : simulator.uncertainty.MonteCarloResult
     percentiles : sequence of float
-        Percentiles (0-100) to report.
+        Percentiles (0-100) to report; with per-year statistics, among 5, 10, 25, 50, 75,
+        90, 95.
 
     Returns
     -------
     DataFrame
         ``year`` (1..T) and ``P<q>`` columns (fractions); ``attrs``: ``base`` (the
-        deterministic path), ``without_programme`` (median path without the programme),
-        ``samples``.
+        deterministic path), ``without_programme`` (median path without the programme,
+        or None if the run summarised only the path with it), ``samples`` (scenarios the
+        percentiles come from).
     """
     from ..roq import evaluate
-    from ..uncertainty import samplers
 
-    samples = samplers.check_samples(samples)
-    run_samples = samples if run_samples is None else max(int(run_samples), samples)
-    params = scenario.draw(0, samples, seed=seed, sampler=sampler, samples=run_samples)
-    paths = evaluate(params, ("market_share_path", "market_share_path_without_programme"), validate=False)
+    scenario = result.scenario
+    if "market_share_path" not in getattr(result, "path_outputs", ()):
+        frame = _fan_from_scenarios(result, percentiles)
+    else:
+        stats = result.path_statistics("market_share_path")
+        frame = pd.DataFrame({"year": stats["year"].to_numpy()})
+        for q in percentiles:
+            column = f"P{q:g}"
+            if column not in stats.columns:
+                raise RoqInputError("percentiles", f"P{q:g} is not kept per year (kept: {', '.join(c for c in stats.columns if c.startswith('P'))})")
+            frame[column] = stats[column].to_numpy(dtype=float)
+        without = None
+        if "market_share_path_without_programme" in result.path_outputs:
+            without = result.path_statistics("market_share_path_without_programme")["P50"].to_numpy(dtype=float)
+        frame.attrs["without_programme"] = without
+        frame.attrs["samples"] = int(result.samples)
+    base = evaluate(scenario.parameters(), ("market_share_path",))["market_share_path"]
+    frame.attrs["base"] = np.asarray(base, dtype=float).reshape(-1)
+    return frame
+
+
+#: Scenarios re-evaluated for the fan chart of a run that kept no per-year statistics.
+_FAN_SUBSET = 2**14
+
+
+def _fan_from_scenarios(result, percentiles) -> pd.DataFrame:
+    """Fan table of a run without per-year statistics: exact percentiles of its first scenarios."""
+    from ..roq import evaluate
+
+    samples = min(_FAN_SUBSET, int(result.samples))
+    params = result.scenario.draw(0, samples, seed=result.seed, sampler=result.sampler, samples=int(result.samples))
+    paths = evaluate(params, FAN_PATHS, validate=False)
     years = paths["market_share_path"].shape[-1]
     with_programme = np.broadcast_to(paths["market_share_path"], (samples, years))
     without = np.broadcast_to(paths["market_share_path_without_programme"], (samples, years))
     frame = pd.DataFrame({"year": np.arange(1, years + 1)})
     for q in percentiles:
         frame[f"P{q:g}"] = np.percentile(with_programme, q, axis=0)
-    base = evaluate(scenario.parameters(), ("market_share_path",))["market_share_path"]
-    frame.attrs["base"] = np.asarray(base, dtype=float).reshape(-1)
     frame.attrs["without_programme"] = np.median(without, axis=0)
     frame.attrs["samples"] = samples
     return frame

@@ -24,6 +24,7 @@ from . import charts
 from .._files import prepare_directory
 from .export import IMAGE_FORMATS, parse_formats, save_figure, write_report_workbook
 from .frames import (
+    FAN_PATHS,
     _output_of,
     distribution_statistics,
     finite_or_none,
@@ -65,7 +66,8 @@ class ReportData:
     histogram : DataFrame
         ROQ histogram of the whole run (from its quantile sketch).
     fan : DataFrame
-        Per-year market-share percentiles (``attrs``: ``base``, ``without_programme``).
+        Per-year market-share percentiles over every scenario of the run (``attrs``:
+        ``base``, ``without_programme``).
     one_way, spider, two_way, discount_curve, break_even : DataFrame
         The sweep tables of :mod:`simulator.uncertainty.sweeps`.
     two_way_axes : (str, str)
@@ -171,7 +173,7 @@ def survey_figures(ipa=None, gaps=None) -> dict:
 
 
 def compute_report(scenario=None, *, samples: int | None = None, seed: int | None = None, sampler: str | None = None,
-                   sensitivity_samples: int = 1024, morris_trajectories: int = 40, fan_samples: int = 2**14,
+                   sensitivity_samples: int = 1024, morris_trajectories: int = 40,
                    two_way: tuple[str, str] = ("discount_rate", "annual_cost"), two_way_points: int = 25,
                    survey: Mapping | None = None, progress: bool | None = False, engine=None) -> ReportData:
     """Run every analysis of a scenario's report.
@@ -186,8 +188,6 @@ def compute_report(scenario=None, *, samples: int | None = None, seed: int | Non
         Sobol' base sample N (a power of two; N (2D + 2) model runs); 0 skips Sobol'.
     morris_trajectories : int
         Morris trajectories (``(D + 1)`` model runs each); 0 skips Morris.
-    fan_samples : int
-        Scenarios whose yearly market-share paths make the fan chart.
     two_way : (str, str)
         Inputs of the two-way grid (across, down).
     two_way_points : int
@@ -211,9 +211,11 @@ def compute_report(scenario=None, *, samples: int | None = None, seed: int | Non
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     outputs = tuple(dict.fromkeys(("roq",) + tuple(scenario.outputs)))  # the report is about ROQ, whatever else is asked
-    mc = run_monte_carlo(scenario, samples=samples, seed=seed, sampler=sampler, progress=progress, outputs=outputs, engine=engine)
+    # the fan chart's per-year percentiles come from the same run: every scenario, no second pass
+    mc = run_monte_carlo(scenario, samples=samples, seed=seed, sampler=sampler, progress=progress, outputs=outputs, engine=engine,
+                         path_outputs=FAN_PATHS)
     histogram = histogram_from_result(mc, "roq")
-    fan = market_share_fan(scenario, samples=min(int(fan_samples), mc.samples), seed=mc.seed, sampler=mc.sampler, run_samples=mc.samples)
+    fan = market_share_fan(mc)
     one_way = sweeps.one_way(scenario, "roq", engine=engine)
     spider = sweeps.spider(scenario, "roq", engine=engine)
     break_even = sweeps.break_even(scenario, "roq")
@@ -392,7 +394,9 @@ def figures_for(result, *, scenario=None, output: str | None = None, currency: s
     ----------
     result : MonteCarloResult, SensitivityResult, a sweep DataFrame or a mapping of them
         * ``MonteCarloResult``: the distribution of each summarised output (ROQ with its
-          break-even) and the market-share fan chart (from the run's scenario);
+          break-even) and the market-share fan chart (from the run's per-year
+          statistics when it kept them, ``path_outputs=FAN_PATHS``; otherwise from its
+          first 16,384 scenarios, evaluated again);
         * ``SensitivityResult``: Sobol' / eFAST bars (and the second-order heatmap),
           Morris mu*-sigma, or delta / PAWN bars;
         * sweep tables of :mod:`simulator.uncertainty.sweeps` (one-way -> tornado,
@@ -418,7 +422,7 @@ def figures_for(result, *, scenario=None, output: str | None = None, currency: s
             figures[f"{name}_distribution"] = charts.roq_distribution_chart(
                 histogram, output=name, statistics=distribution_statistics(result, name), currency=currency,
                 probability_above=histogram.attrs.get("probability_above"))
-        fan = market_share_fan(result.scenario, samples=min(2**14, result.samples), seed=result.seed, sampler=result.sampler, run_samples=result.samples)
+        fan = market_share_fan(result)
         figures["market_share_fan"] = charts.fan_chart(fan, base=fan.attrs["base"], comparison=fan.attrs["without_programme"])
         return figures
     if isinstance(result, SensitivityResult):
@@ -498,7 +502,7 @@ def write_charts(result, out_dir: str | Path, formats="png", *, dpi: int = DEFAU
                     written.append(save_figure(figure, directory / f"{name}.{kind}", dpi=dpi))
     if "xlsx" in formats:
         if isinstance(result, MonteCarloResult):
-            fan = market_share_fan(result.scenario, samples=min(2**14, result.samples), seed=result.seed, sampler=result.sampler, run_samples=result.samples)
+            fan = market_share_fan(result)
             key = "roq" if "roq" in result.outputs else result.outputs[0]
             histogram = histogram_from_result(result, key)
             written.append(write_report_workbook(

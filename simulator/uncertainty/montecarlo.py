@@ -16,6 +16,12 @@ for the built-in scenario's three outputs), which the caller folds in block orde
 every engine and any number of threads or workers, and neither the client nor a worker
 ever holds all samples.
 
+Per-year outputs (``market_share_path``, ... with a trailing year axis) are summarised on
+request (``path_outputs=``): each year t becomes one more output ``name[t]`` of the same
+block partials, folded in the same order, so per-year means and percentiles
+(:meth:`MonteCarloResult.path_statistics`) cover every scenario of the run and are
+bit-identical on every engine, chunk size and thread count too.
+
 The convergence report gives, as the sample grows (at 1,024, 2,048, ... scenarios within
 the first block, then at every power-of-two number of blocks and at the end), the mean of
 each output with the 95% confidence half-width z sd / sqrt(n), and P(ROQ > 1) with the
@@ -50,11 +56,31 @@ from .statistics import (
     summarise_block,
 )
 
-__all__ = ["run_monte_carlo", "MonteCarloResult", "DEFAULT_CHUNK_SIZE", "evaluate_block"]
+__all__ = ["run_monte_carlo", "MonteCarloResult", "DEFAULT_CHUNK_SIZE", "evaluate_block", "path_output_name"]
 
 #: Scenarios per model call: small enough that a chunk's arrays stay in the CPU cache.
 DEFAULT_CHUNK_SIZE = 2**13
 _FIRST_CHECKPOINT = 2**10
+
+
+def path_output_name(name: str, year: int) -> str:
+    """Name under which year ``year`` (1..T) of a per-year output is summarised: ``name[year]``."""
+    return f"{name}[{int(year)}]"
+
+
+def _evaluate_chunks(scenario: Scenario, sampled: dict, total: int, outputs, chunk_size: int) -> dict:
+    """The model on ``total`` sampled scenarios, ``chunk_size`` per call: one array per output,
+    ``(total,)`` for scalar outputs and ``(total, T)`` for per-year (``*_path``) outputs."""
+    result = {}
+    for start in range(0, total, chunk_size):
+        stop = min(start + chunk_size, total)
+        values = evaluate(scenario.parameters({name: v[start:stop] for name, v in sampled.items()}), outputs, validate=False)
+        for name in outputs:
+            if name not in result:
+                # a path that no uncertain input moves comes back as (T,): broadcast below
+                result[name] = np.empty((total, np.shape(values[name])[-1]) if "_path" in name else total)
+            result[name][start:stop] = values[name]
+    return result
 
 
 def evaluate_block(scenario: Scenario, block_index: int, length: int, seed: int, sampler: str, outputs, chunk_size: int = DEFAULT_CHUNK_SIZE) -> dict:
@@ -63,17 +89,11 @@ def evaluate_block(scenario: Scenario, block_index: int, length: int, seed: int,
     Returns
     -------
     dict of str to ndarray
-        Each requested output for the block's ``length`` scenarios, in order.
+        Each requested output for the block's ``length`` scenarios, in order: shape
+        ``(length,)``, or ``(length, T)`` for per-year (``*_path``) outputs.
     """
     sampled = scenario.block_inputs(block_index, length, seed, sampler)
-    result = {name: np.empty(length) for name in outputs}
-    for start in range(0, length, chunk_size):
-        stop = min(start + chunk_size, length)
-        params = scenario.parameters({name: values[start:stop] for name, values in sampled.items()})
-        values = evaluate(params, outputs, validate=False)
-        for name in outputs:
-            result[name][start:stop] = values[name]
-    return result
+    return _evaluate_chunks(scenario, sampled, length, tuple(outputs), chunk_size)
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,6 +108,7 @@ class _Job:
     chunk_size: int
     thresholds: dict
     relative_accuracy: float
+    path_outputs: tuple = ()
 
 
 def _run_unit(job: _Job, blocks) -> tuple:
@@ -96,25 +117,32 @@ def _run_unit(job: _Job, blocks) -> tuple:
     Returns ``(blocks, lengths, partials, prefix)``: one partial summary per block, and
     the within-block convergence rows if the unit starts with block 0.
     """
-    samples, seed, sampler, outputs, chunk_size, scenario = job.samples, job.seed, job.sampler, job.outputs, job.chunk_size, job.scenario
+    samples, seed, sampler, chunk_size, scenario = job.samples, job.seed, job.sampler, job.chunk_size, job.scenario
+    requested = job.outputs + job.path_outputs
     lengths = [samplers.block_length(b, samples) for b in blocks]
     if len(blocks) == 1:
-        pieces = [evaluate_block(scenario, blocks[0], lengths[0], seed, sampler, outputs, chunk_size)]
+        pieces = [evaluate_block(scenario, blocks[0], lengths[0], seed, sampler, requested, chunk_size)]
     else:  # several blocks per model call: concatenate their inputs
         sampled = [scenario.block_inputs(b, n, seed, sampler) for b, n in zip(blocks, lengths)]
         joined = {name: np.concatenate([s[name] for s in sampled]) for name in scenario.uncertain}
-        total = sum(lengths)
-        values = {name: np.empty(total) for name in outputs}
-        for start in range(0, total, chunk_size):
-            stop = min(start + chunk_size, total)
-            evaluated = evaluate(scenario.parameters({n: v[start:stop] for n, v in joined.items()}), outputs, validate=False)
-            for name in outputs:
-                values[name][start:stop] = evaluated[name]
+        values = _evaluate_chunks(scenario, joined, sum(lengths), requested, chunk_size)
         edges = np.cumsum([0] + lengths)
-        pieces = [{name: values[name][a:b] for name in outputs} for a, b in zip(edges[:-1], edges[1:])]
-    partials = [summarise_block(piece, thresholds=job.thresholds, relative_accuracy=job.relative_accuracy, min_magnitude=DEFAULT_MIN_MAGNITUDE) for piece in pieces]
-    prefix = _prefix_rows(pieces[0], job.thresholds, lengths[0]) if blocks[0] == 0 else []
+        pieces = [{name: values[name][a:b] for name in requested} for a, b in zip(edges[:-1], edges[1:])]
+    partials = [summarise_block(_by_year(piece, job.outputs, job.path_outputs), thresholds=job.thresholds, relative_accuracy=job.relative_accuracy,
+                                min_magnitude=DEFAULT_MIN_MAGNITUDE) for piece in pieces]
+    prefix = _prefix_rows({name: pieces[0][name] for name in job.outputs}, job.thresholds, lengths[0]) if blocks[0] == 0 else []
     return tuple(blocks), lengths, partials, prefix
+
+
+def _by_year(piece: dict, outputs: tuple, path_outputs: tuple) -> dict:
+    """A block's outputs as the partial summarises them: scalar outputs as they are, then each
+    year t of each per-year output as ``name[t]`` (a column of the ``(n, T)`` array)."""
+    columns = {name: piece[name] for name in outputs}
+    for name in path_outputs:
+        by_year = np.ascontiguousarray(piece[name].T)  # one copy: each year's values contiguous
+        for year, values in enumerate(by_year, start=1):
+            columns[path_output_name(name, year)] = values
+    return columns
 
 
 @dataclass
@@ -143,6 +171,11 @@ class MonteCarloResult:
         The deterministic model at the base values, for comparison.
     engine : str
         ``"local"`` or ``"dask"`` (never changes the numbers).
+    path_outputs : tuple of str
+        Per-year outputs summarised year by year (see :meth:`path_statistics`); their
+        years are in ``statistics`` and ``partial`` as ``name[1]`` .. ``name[T]``.
+    years : int
+        T, the number of years of the per-year outputs (0 without them).
     """
 
     scenario: Scenario
@@ -158,6 +191,8 @@ class MonteCarloResult:
     elapsed: float
     base: dict = field(default_factory=dict)
     engine: str = "local"
+    path_outputs: tuple = ()
+    years: int = 0
 
     @property
     def scenarios_per_second(self) -> float:
@@ -170,6 +205,50 @@ class MonteCarloResult:
             return self.statistics[output]["exceed"][float(threshold)]
         except (KeyError, TypeError):
             raise RoqInputError("threshold", f"no exceedance count was kept for {output} > {threshold}") from None
+
+    def path_statistics(self, name: str = "market_share_path"):
+        """Per-year statistics of a per-year output over every scenario of the run.
+
+        Parameters
+        ----------
+        name : str
+            One of the run's ``path_outputs`` (e.g. ``"market_share_path"``).
+
+        Returns
+        -------
+        DataFrame
+            One row per year: ``year`` (1..T), ``mean``, ``sd`` (exact up to rounding)
+            and ``P5, P10, P25, P50, P75, P90, P95`` (the inverted-CDF percentiles of the
+            year's values across scenarios, each within the sketch's relative accuracy,
+            0.05% by default, of the exact order statistic); units of the output
+            (shares as fractions).
+
+        Raises
+        ------
+        RoqInputError
+            ``name`` was not summarised by this run (pass it in ``path_outputs``).
+
+        Examples
+        --------
+        >>> from simulator.uncertainty import builtin_scenario, run_monte_carlo
+        >>> result = run_monte_carlo(builtin_scenario(), samples=2**12, seed=1, path_outputs=("market_share_path",))
+        >>> list(result.path_statistics("market_share_path")["year"])
+        [1, 2, 3, 4, 5]
+        """
+        import pandas as pd
+
+        if name not in self.path_outputs:
+            summarised = ", ".join(self.path_outputs) or "none"
+            raise RoqInputError("name", f"{name!r} was not summarised per year by this run (path_outputs: {summarised}); "
+                                        f"run run_monte_carlo with path_outputs=({name!r},)")
+        rows = []
+        for year in range(1, self.years + 1):
+            stats = self.statistics[path_output_name(name, year)]
+            row = {"year": year, "mean": stats["mean"], "sd": stats["sd"]}
+            for q in PERCENTILES:
+                row[f"P{round(q * 100):g}"] = stats["percentiles"][q]
+            rows.append(row)
+        return pd.DataFrame(rows)
 
     def to_frame(self):
         """One row per output: count, mean, sd, 95% CI half-width of the mean, min, P5..P95,
@@ -323,9 +402,10 @@ def _row(samples, name, n, mean, sd, threshold, p):
     }
 
 
-def _checkpoint_rows(samples: int, merged: dict) -> list:
+def _checkpoint_rows(samples: int, merged: dict, outputs: tuple) -> list:
     rows = []
-    for name, summary in merged["outputs"].items():
+    for name in outputs:  # the scalar outputs (not the years of path outputs)
+        summary = merged["outputs"][name]
         stats = moments(summary)
         threshold = next(iter(summary["exceed"]), None)
         p = summary["exceed"][threshold] / summary["count"] if threshold is not None and summary["count"] else math.nan
@@ -335,7 +415,7 @@ def _checkpoint_rows(samples: int, merged: dict) -> list:
 
 def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | None = None, sampler: str | None = None, *,
                     chunk_size: int | None = None, outputs=None, progress: bool | None = None, workers: int | None = None,
-                    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY, engine=None) -> MonteCarloResult:
+                    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY, engine=None, path_outputs=()) -> MonteCarloResult:
     """Propagate a scenario's uncertain inputs through the ROQ model by Monte Carlo.
 
     Parameters
@@ -366,6 +446,12 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         down after), or an engine from :func:`simulator.engines.get_engine` (e.g. one
         connected to an existing cluster with ``scheduler=``; reuse it across runs to
         avoid starting a cluster each time). Never changes the numbers.
+    path_outputs : sequence of str, optional
+        Per-year outputs (``MODEL_OUTPUTS`` names containing ``_path``, e.g.
+        ``("market_share_path", "market_share_path_without_programme")``) to summarise
+        year by year with the same mergeable partials, over every scenario (see
+        :meth:`MonteCarloResult.path_statistics`). Default none: each one adds T
+        per-year summaries per block, so it costs time only when asked for.
 
     Returns
     -------
@@ -397,6 +483,14 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     for name in outputs:
         if name not in MODEL_OUTPUTS or "_path" in name:
             raise RoqInputError("outputs", f"unknown or per-year output {name!r}")
+    if isinstance(path_outputs, str):
+        path_outputs = (path_outputs,)
+    path_outputs = tuple(dict.fromkeys(path_outputs or ()))
+    for name in path_outputs:
+        if name not in MODEL_OUTPUTS or "_path" not in name:
+            per_year = ", ".join(n for n in MODEL_OUTPUTS if "_path" in n)
+            raise RoqInputError("path_outputs", f"{name!r} is not a per-year model output (one of {per_year})")
+    years = int(np.shape(scenario.evaluate_base(path_outputs)[path_outputs[0]])[-1]) if path_outputs else 0
     thresholds = {name: (THRESHOLDS[name],) for name in outputs if name in THRESHOLDS}
     n_blocks = samplers.block_count(samples)
     blocks_per_unit = max(1, chunk_size // samplers.BLOCK_SIZE)
@@ -405,7 +499,7 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     for distribution in scenario.uncertain.values():
         distribution.ppf(np.array([0.5]))  # build lazy tables before threads share them (and before pickling)
     job = _Job(scenario=scenario, samples=samples, seed=seed, sampler=sampler, outputs=outputs, chunk_size=chunk_size,
-               thresholds=thresholds, relative_accuracy=relative_accuracy)
+               thresholds=thresholds, relative_accuracy=relative_accuracy, path_outputs=path_outputs)
 
     try:
         engine.start()  # a Dask cluster starts here, outside the timed run
@@ -428,7 +522,7 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
             merged = partial if merged is None else merge_two(merged, partial)
             folded += 1
             if folded == next_checkpoint or folded == n_blocks:
-                convergence.extend(_checkpoint_rows(block * samplers.BLOCK_SIZE + length, merged))
+                convergence.extend(_checkpoint_rows(block * samplers.BLOCK_SIZE + length, merged, outputs))
                 while next_checkpoint <= folded:
                     next_checkpoint *= 2
             if bar is not None:
@@ -456,5 +550,5 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     return MonteCarloResult(
         scenario=scenario, samples=samples, seed=seed, sampler=sampler, chunk_size=chunk_size, workers=used_workers,
         outputs=outputs, statistics=statistics, partial=merged, convergence=convergence, elapsed=elapsed, base=base,
-        engine=engine_name,
+        engine=engine_name, path_outputs=path_outputs, years=years,
     )
