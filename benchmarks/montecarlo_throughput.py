@@ -80,7 +80,7 @@ def loop_rate(scenario, count: int) -> float:
     from simulator.roq import evaluate
 
     params = scenario.draw(0, count, seed=7)
-    names = list(scenario.uncertain) + ["competitor_retention"]
+    names = [name for name, value in params.items() if np.ndim(value) == 1]  # the drawn inputs
     outputs = scenario.outputs
     started = time.perf_counter()
     collected = {name: [] for name in outputs}

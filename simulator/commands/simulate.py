@@ -13,7 +13,7 @@ import argparse
 import contextlib
 import re
 
-from ..reports import add_charts_option
+from ..reports import FAN_PATHS, add_charts_option
 
 
 def count(text: str) -> int:
@@ -134,8 +134,10 @@ def run(args) -> int:
 
     scenario = load(args)
     with open_engine(args, workers=args.workers) as engine:
+        # with --charts, the fan chart's per-year statistics come from every scenario of this run
+        paths = FAN_PATHS if args.charts else ()
         result = run_monte_carlo(scenario, samples=args.samples, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size,
-                                 progress=args.progress, engine=engine)
+                                 progress=args.progress, engine=engine, path_outputs=paths)
     print(result.summary())
     if args.out:
         sheets = result.sheets()
