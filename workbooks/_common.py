@@ -293,8 +293,9 @@ class SheetWriter:
         self.ws.write_string(row, column, text, self.styles.get("label", "text", bold=bold, wrap=wrap))
         self._used(row, column)
 
-    def input(self, row: int, column: int, value, kind: str = "general") -> str:
-        style = self.styles.get("input", kind)
+    def _value(self, role: str, row: int, column: int, value, kind: str) -> None:
+        """A constant cell (blank, text or number) in ``role``'s style."""
+        style = self.styles.get(role, kind)
         if value is None:
             self.ws.write_blank(row, column, None, style)
         elif isinstance(value, str):
@@ -302,17 +303,13 @@ class SheetWriter:
         else:
             self.ws.write_number(row, column, value, style)
         self._used(row, column)
+
+    def input(self, row: int, column: int, value, kind: str = "general") -> str:
+        self._value("input", row, column, value, kind)
         return self.ref(row, column)
 
     def published(self, row: int, column: int, value, kind: str = "general") -> None:
-        style = self.styles.get("published", kind)
-        if value is None:
-            self.ws.write_blank(row, column, None, style)
-        elif isinstance(value, str):
-            self.ws.write_string(row, column, value, style)
-        else:
-            self.ws.write_number(row, column, value, style)
-        self._used(row, column)
+        self._value("published", row, column, value, kind)
 
     def excel(self, row: int, column: int, formula: str, kind: str = "general", *, bold: bool = False) -> str:
         """A cell computed by Excel's own functions."""
