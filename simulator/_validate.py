@@ -91,7 +91,9 @@ def check_range(array: np.ndarray, name: str, low=None, high=None, *, low_open=F
         if np.any(bad):
             first = finite[bad].flat[0]
             sign = "<" if high_open else "<="
-            raise RoqInputError(name, f"must be {sign} {high}{what}, got {first:g}")
+            # a fraction typed in percent points (34.61 for 34.61%) is the likely slip
+            slip = f"; did you mean {first:g}% ({first / 100:g})?" if high == 1.0 and 1.0 < first <= 100.0 else ""
+            raise RoqInputError(name, f"must be {sign} {high}{what}, got {first:g}{slip}")
     return array
 
 
@@ -103,3 +105,61 @@ def check_share(value, name: str) -> np.ndarray:
 def check_positive(value, name: str, *, allow_zero: bool = False) -> np.ndarray:
     array = as_float_array(value, name)
     return check_range(array, name, 0.0, None, low_open=not allow_zero)
+
+
+def compact(number) -> str:
+    """A number as a short text for a message: 45292, 0.2, 1e+15, -1e+308 (never 309 digits)."""
+    try:
+        value = float(number)
+    except (TypeError, ValueError):
+        return _describe(number)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.6g}"
+
+
+#: Date serials of the years 2000..2099: a size-like cell holding one was almost surely a date.
+_DATE_SERIALS = (36526, 73051)
+
+
+def date_hint(value) -> str:
+    """" (is the cell a date? 45292 is 1 Jan 2024)" when ``value`` looks like an Excel date serial."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if not (_DATE_SERIALS[0] <= number <= _DATE_SERIALS[1]) or not number.is_integer():
+        return ""
+    import datetime
+
+    day = datetime.date(1899, 12, 30) + datetime.timedelta(days=int(number))
+    return f" (is the cell a date? {compact(number)} is {day.day} {day:%b %Y})"
+
+
+def bounded_count(value, name: str, low: int, high: int, unit: str, *, why: str = "") -> int:
+    """A whole number of ``unit`` (years, points, samples, steps) in ``low..high``, else a clear refusal.
+
+    Size-like inputs are bounded so that a typo (a date serial, 1e15) is refused by name
+    instead of running for hours or exhausting memory.
+    """
+    array = as_float_array(value, name)
+    if array.ndim != 0 and array.size != 1:
+        raise RoqInputError(name, f"must be a single whole number of {unit}, got {array.size} values")
+    number = float(array.reshape(-1)[0])
+    if not number.is_integer():
+        raise RoqInputError(name, f"must be a whole number of {unit}, got {compact(number)}")
+    if number < low:
+        raise RoqInputError(name, f"must be a whole number of {unit} >= {low}, got {compact(number)}")
+    if number > high:
+        reason = f" ({why})" if why else ""
+        too = "long" if unit == "years" else "many"
+        raise RoqInputError(name, f"{compact(number)} {unit} is too {too}; at most {high:,}{reason}{date_hint(number)}")
+    return int(number)
+
+
+def closest(name: str, candidates) -> str:
+    """``" (did you mean 'x'?)"`` for the closest candidate, or ``""``."""
+    import difflib
+
+    match = difflib.get_close_matches(str(name), list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""

@@ -12,6 +12,7 @@ from .calibration import (
 )
 from .model import (
     DEFAULT_OUTPUTS,
+    MAX_HORIZON,
     MODEL_INPUTS,
     MODEL_OUTPUTS,
     ModelInput,
@@ -34,6 +35,7 @@ __all__ = [
     "repurchase_rate",
     "retention",
     "DEFAULT_OUTPUTS",
+    "MAX_HORIZON",
     "MODEL_INPUTS",
     "MODEL_OUTPUTS",
     "ModelInput",

@@ -28,7 +28,7 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from .._solve import bisect_sign_change
-from .._validate import as_float_array
+from .._validate import as_float_array, bounded_count, closest, compact
 from ..errors import RoqInputError
 from .calibration import SATISFIED_SHARE_CONVENTIONS
 
@@ -71,12 +71,29 @@ class ModelInput:
             bad = array <= self.low if self.low_open else array < self.low
             if bad.any():
                 sign = ">" if self.low_open else ">="
-                raise RoqInputError(self.name, f"must be {sign} {self.low:g} ({self.unit}), got {array[bad].flat[0]:g}")
+                raise RoqInputError(self.name, f"must be {sign} {self.low:g} ({self.unit}), got {compact(array[bad].flat[0])}")
         if self.high is not None:
             bad = array >= self.high if self.high_open else array > self.high
             if bad.any():
                 sign = "<" if self.high_open else "<="
-                raise RoqInputError(self.name, f"must be {sign} {self.high:g} ({self.unit}), got {array[bad].flat[0]:g}")
+                first = float(array[bad].flat[0])
+                raise RoqInputError(self.name, f"must be {sign} {self.high:g} ({self.unit}), got {compact(first)}{_unit_slip(first, self.unit)}")
+
+
+#: Longest horizon the model evaluates: 100 years (a longer one is a typo, e.g. a date serial).
+MAX_HORIZON = 100
+
+
+def check_horizon(horizon) -> int:
+    """The number of years T, a whole number 1..MAX_HORIZON, or a refusal naming ``horizon``."""
+    return bounded_count(horizon, "horizon", 1, MAX_HORIZON, "years", why="the model's longest horizon")
+
+
+def _unit_slip(value: float, unit: str) -> str:
+    """A hint for a fraction typed in percent points (34.61 for 34.61%)."""
+    if unit.startswith("fraction") and 1.0 < abs(value) <= 100.0:
+        return f"; fractions: did you mean {compact(value)}% ({compact(value / 100)})?"
+    return ""
 
 
 _SHARE = dict(low=0.0, high=1.0)
@@ -155,7 +172,8 @@ class _Inputs:
             raise RoqInputError("parameters", f"must be a mapping of input names to values, got {type(parameters).__name__}")
         unknown = sorted(set(parameters) - set(MODEL_INPUTS) - {"satisfied_share_convention"})
         if unknown:
-            raise RoqInputError(unknown[0], f"is not a model input; known inputs: {', '.join(MODEL_INPUTS)}")
+            shown = unknown[0] if len(unknown[0]) <= 40 else unknown[0][:37] + "..."
+            raise RoqInputError(shown, f"is not a model input{closest(unknown[0], MODEL_INPUTS)}; all inputs: ROQ_MODEL_INPUTS() in Excel")
         self.convention = parameters.get("satisfied_share_convention", "satisfied_or_delighted")
         if self.convention not in SATISFIED_SHARE_CONVENTIONS:
             raise RoqInputError("satisfied_share_convention", f"must be one of {', '.join(SATISFIED_SHARE_CONVENTIONS)}, got {self.convention!r}")
@@ -183,10 +201,7 @@ class _Inputs:
             self.values[name] = array
         if horizon is None:
             raise RoqInputError("horizon", "is required (number of years) unless a *_path input gives it")
-        horizon_array = as_float_array(horizon, "horizon")
-        if horizon_array.ndim != 0 or horizon_array != np.floor(horizon_array) or horizon_array < 1:
-            raise RoqInputError("horizon", f"must be a whole number of years >= 1, got {horizon!r}")
-        self.horizon = int(horizon_array)
+        self.horizon = check_horizon(horizon)
         shapes = [a.shape[:-1] if MODEL_INPUTS[n].per_year else a.shape for n, a in self.values.items()]
         try:
             self.shape = np.broadcast_shapes(*shapes) if shapes else ()
@@ -436,7 +451,8 @@ def evaluate(parameters: Mapping[str, object], outputs: Iterable[str] | None = N
     wanted = tuple(DEFAULT_OUTPUTS if outputs is None else outputs)
     unknown = [name for name in wanted if name not in MODEL_OUTPUTS]
     if unknown:
-        raise RoqInputError("outputs", f"unknown output {unknown[0]!r}; choose from {', '.join(MODEL_OUTPUTS)}")
+        shown = str(unknown[0]) if len(str(unknown[0])) <= 40 else str(unknown[0])[:37] + "..."
+        raise RoqInputError("outputs", f"unknown output {shown!r}{closest(unknown[0], MODEL_OUTPUTS)}; e.g. roq, npv_gain, npv_net (all: ROQ_MODEL's help)")
     inputs = _Inputs(parameters, validate)
     computed = _run_model(inputs, validate, keep_paths=any("_path" in name for name in wanted))
     full_shape = np.broadcast_shapes(inputs.shape, np.shape(computed["npv_with_programme"]), np.shape(computed["npv_programme_cost"]))
@@ -575,10 +591,8 @@ def npv_of_programme(initial_cost, annual_cost, discount_rate, horizon):
     MODEL_INPUTS["annual_cost"].check(annual)
     rate = as_float_array(discount_rate, "discount_rate")
     MODEL_INPUTS["discount_rate"].check(rate)
-    years = as_float_array(horizon, "horizon")
-    if years.ndim != 0 or years < 1 or years != np.floor(years):
-        raise RoqInputError("horizon", f"must be a whole number of years >= 1, got {horizon!r}")
-    value = initial + annual * np.sum(_discount_factors(rate, int(years)), axis=-1)
+    years = check_horizon(horizon)
+    value = initial + annual * np.sum(_discount_factors(rate, years), axis=-1)
     return float(value) if np.ndim(value) == 0 else value
 
 

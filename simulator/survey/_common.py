@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._validate import as_float_array, check_range
+from .._validate import as_float_array, check_range, compact, date_hint
 from ..errors import RoqInputError
 
 
@@ -30,7 +30,7 @@ def scalar(value, name: str) -> float:
 def whole_number(value, name: str) -> int:
     number = scalar(value, name)
     if not float(number).is_integer():
-        raise RoqInputError(name, f"must be a whole number, got {number:g}")
+        raise RoqInputError(name, f"must be a whole number, got {compact(number)}")
     return int(number)
 
 
@@ -41,12 +41,27 @@ def significance_level(alpha, name: str = "alpha") -> float:
     return level
 
 
+#: Widest answer scale accepted: 101 points (0..100). Wider is a typo (a date serial, -1000000)
+#: and would make the per-category tables (counts, MSI) as wide as the typo.
+MAX_SCALE_POINTS = 101
+#: Scale ends lie in -100..1000 (a 0..100 slider, a -3..3 semantic differential, 1..1000 points).
+SCALE_LIMITS = (-100, 1000)
+
+
 def check_scale(scale_min, scale_max) -> tuple[int, int]:
-    """The declared Likert scale ``scale_min..scale_max`` (whole numbers, at least 2 points)."""
+    """The declared Likert scale ``scale_min..scale_max``: whole numbers, 2 to 101 points."""
     low = whole_number(scale_min, "scale_min")
     high = whole_number(scale_max, "scale_max")
+    for name, end in (("scale_min", low), ("scale_max", high)):
+        if not SCALE_LIMITS[0] <= end <= SCALE_LIMITS[1]:
+            raise RoqInputError(
+                name, f"{compact(end)} is not a scale end; ends lie in {SCALE_LIMITS[0]}..{SCALE_LIMITS[1]}{date_hint(end)}"
+            )
     if high <= low:
-        raise RoqInputError("scale_max", f"must be greater than scale_min ({low}), got {high}")
+        raise RoqInputError("scale_max", f"must be greater than scale_min ({compact(low)}), got {compact(high)}")
+    if high - low + 1 > MAX_SCALE_POINTS:
+        name, end = ("scale_min", low) if abs(low) > abs(high) else ("scale_max", high)
+        raise RoqInputError(name, f"{compact(end)} gives a {high - low + 1}-point scale; at most {MAX_SCALE_POINTS} points (e.g. 0..100)")
     return low, high
 
 

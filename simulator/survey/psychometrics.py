@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import check_range
+from .._validate import check_range, compact
 from ..errors import RoqInputError
 from ._common import (
     TableResult,
@@ -213,7 +213,7 @@ def critical_r(n, alpha=0.05) -> float:
     """
     count = whole_number(n, "n")
     if count < 3:
-        raise RoqInputError("n", f"must be at least 3 (df = n - 2 must be positive), got {count}")
+        raise RoqInputError("n", f"must be at least 3 (df = n - 2 must be positive), got {compact(count)}")
     level = significance_level(alpha)
     df = count - 2
     t = stats.t.ppf(1.0 - level / 2.0, df)

@@ -41,6 +41,7 @@ from typing import Mapping
 import numpy as np
 from scipy import special
 
+from .._validate import closest  # noqa: F401 (re-exported: scenario.py imports it from here)
 from ..errors import RoqInputError
 
 __all__ = [
@@ -595,12 +596,6 @@ _ALIASES = {
     "triang": "triangular",
     "gaussian": "normal",
 }
-
-
-def closest(name: str, candidates) -> str:
-    """``" (did you mean 'x'?)"`` for the closest candidate, or ``""``."""
-    match = difflib.get_close_matches(str(name), list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def _number(spec: Mapping, key: str, where: str, default=None) -> float:

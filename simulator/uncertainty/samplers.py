@@ -71,7 +71,7 @@ def check_seed(seed, argument: str = "seed") -> int:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) and not (isinstance(seed, float) and seed.is_integer()):
         raise RoqInputError(argument, f"must be a whole number >= 0, got {seed!r}")
     if int(seed) < 0:
-        raise RoqInputError(argument, f"must be >= 0, got {int(seed)}")
+        raise RoqInputError(argument, f"must be >= 0, got {seed:.6g}")
     return int(seed)
 
 

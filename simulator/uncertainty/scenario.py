@@ -62,6 +62,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .._validate import _describe, compact
 from ..errors import RoqInputError
 from ..roq import MODEL_INPUTS, MODEL_OUTPUTS, ModelInput, evaluate
 from . import samplers
@@ -719,7 +720,7 @@ def scenario_from_rows(rows: Sequence[Sequence], source: str = "range") -> Scena
         if isinstance(key, str) and number == 1 and key.strip().lower() in ("key", "keys", "setting", "name"):
             continue  # a header row
         if not isinstance(key, str):
-            raise RoqInputError(f"{source}: row {number}", f"first cell must be a key such as model.churn, got {key!r}")
+            raise RoqInputError(f"{source}: row {number}", f"first cell must be a key such as model.churn, got {compact(key)}")
         values = [_cell(v) for v in cells[1:]]
         if any(v is None for v in values):
             raise RoqInputError(f"{source}: row {number}", f"{key.strip()} has a blank cell between values")
@@ -727,7 +728,7 @@ def scenario_from_rows(rows: Sequence[Sequence], source: str = "range") -> Scena
             raise RoqInputError(f"{source}: row {number}", f"{key.strip()} has no value")
         parts = [p.strip() for p in key.strip().split(".")]
         if len(parts) < 2 or not all(parts):
-            raise RoqInputError(f"{source}: row {number}", f"key {key!r} must be section.name, e.g. model.churn or uncertain.churn.min")
+            raise RoqInputError(f"{source}: row {number}", f"key {_describe(key)} must be section.name, e.g. model.churn or uncertain.churn.min")
         table = data
         for part in parts[:-1]:
             table = table.setdefault(part, {})
