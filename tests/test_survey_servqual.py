@@ -345,7 +345,7 @@ E3 = [4.5, 4.0, 4.4]
         (lambda: importance_performance(P3, [4.0]), r"^performance: has 1 items but importance has 3"),
         (lambda: importance_performance(P3, E3, importance_cut="mean"), r"^importance_cut: must be numeric"),
         (lambda: importance_performance(P3, E3).items_in("V"), r"^quadrant: must be one of"),
-        (lambda: conformity_level([4, 5], [0, 5]), r"^importance: must be positive"),
+        (lambda: conformity_level([4, 5], [0, 5]), r"^importance: mean 0 is outside the scale 1..5"),
         (lambda: conformity_level([4, 5], [5]), r"^importance: has shape"),
         (lambda: priority_ranks([0.1, None]), r"^gaps: has a missing value"),
     ],

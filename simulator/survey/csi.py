@@ -52,7 +52,8 @@ def csi_band(csi) -> CSIBand:
     Parameters
     ----------
     csi : float
-        CSI in percent, 0..100.
+        CSI in percent points, 0..100 (as :func:`customer_satisfaction_index` returns it).
+        A value in (0, 1] is refused as a fraction typed for a percentage (0.7955 for 79.55).
 
     Returns
     -------
@@ -67,6 +68,9 @@ def csi_band(csi) -> CSIBand:
     """
     value = scalar(csi, "csi")
     check_range(np.asarray(value), "csi", 0.0, 100.0, what=" (a percentage)")
+    if 0.0 < value <= 1.0:
+        # a percent-formatted cell (79.55% holds 0.7955): below 1% no CSI of a real survey lies
+        raise RoqInputError("csi", f"{value:.6g} looks like a fraction; CSI is in percent points 0..100: did you mean {value * 100:.6g}?")
     upper = 100.0
     for lower, label, label_id in CSI_BANDS:
         if value >= lower:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._validate import compact
 from ..errors import RoqInputError
 from ._common import TableResult, check_scale, format_table, item_labels, item_means, scalar, to_array
 
@@ -37,13 +38,17 @@ IPA_QUADRANTS = {
 }
 
 
-def conformity_level(performance, importance):
+def conformity_level(performance, importance, *, scale_min=1, scale_max=5):
     """Conformity level (tingkat kesesuaian) = performance / importance * 100%.
 
     Parameters
     ----------
     performance, importance : float or array_like
-        Mean performance and importance scores (same shape; importance positive).
+        Mean performance and importance scores (same shape), each on the answer scale
+        ``scale_min..scale_max`` (a negative or off-scale mean is refused: it is not a
+        Likert mean, and the ratio of two such numbers is meaningless).
+    scale_min, scale_max : int
+        The answer scale (default 1..5); ``scale_min`` must be positive for the ratio.
 
     Returns
     -------
@@ -61,10 +66,23 @@ def conformity_level(performance, importance):
     imp = to_array(importance, "importance", allow_missing=False)
     if perf.shape != imp.shape:
         raise RoqInputError("importance", f"has shape {imp.shape} but performance has {perf.shape}")
-    if (imp <= 0).any():
-        raise RoqInputError("importance", f"must be positive to divide by, got {imp[imp <= 0].flat[0]:g}")
+    low, high = check_scale(scale_min, scale_max)
+    if low <= 0:
+        raise RoqInputError("scale_min", f"must be at least 1 for a ratio of means, got {low}")
+    for name, values in (("importance", imp), ("performance", perf)):
+        outside = (values < low) | (values > high)
+        if outside.any():
+            raise RoqInputError(name, f"mean {compact(values[outside].flat[0])} is outside the scale {low}..{high}")
     level = perf / imp * 100.0
     return float(level) if level.ndim == 0 else level
+
+
+def _cut(value, name: str, low: int, high: int) -> float:
+    """A cut point on the answer scale: outside it, every item would fall on one side."""
+    cut = scalar(value, name)
+    if not low <= cut <= high:
+        raise RoqInputError(name, f"{compact(cut)} is outside the scale {low}..{high}; a cut point splits item means on the scale")
+    return cut
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -171,8 +189,8 @@ def importance_performance(
     perf = item_means(performance, "performance", low, high)
     if imp.size != perf.size:
         raise RoqInputError("performance", f"has {perf.size} items but importance has {imp.size}")
-    imp_cut = float(imp.mean()) if importance_cut is None else scalar(importance_cut, "importance_cut")
-    perf_cut = float(perf.mean()) if performance_cut is None else scalar(performance_cut, "performance_cut")
+    imp_cut = float(imp.mean()) if importance_cut is None else _cut(importance_cut, "importance_cut", low, high)
+    perf_cut = float(perf.mean()) if performance_cut is None else _cut(performance_cut, "performance_cut", low, high)
     high_importance = imp >= imp_cut
     high_performance = perf >= perf_cut
     quadrants = [

@@ -336,13 +336,18 @@ class MediationTests(TableResult):
 def _indirect_effect(a: float, se_a: float, b: float, se_b: float, test: str) -> IndirectEffectTest:
     """The three tests differ only in the second-order term under the root."""
     sign, term = {"sobel": (0.0, ""), "aroian": (1.0, " + sa^2 sb^2"), "goodman": (-1.0, " - sa^2 sb^2")}[test]
-    radicand = b**2 * se_a**2 + a**2 * se_b**2 + sign * se_a**2 * se_b**2
+    a, se_a, b, se_b = (np.float64(v) for v in (a, se_a, b, se_b))  # overflow gives inf, checked next
+    with np.errstate(over="ignore", invalid="ignore"):
+        radicand = float(b**2 * se_a**2 + a**2 * se_b**2 + sign * se_a**2 * se_b**2)
+        product = float(a * b)
+    if not (np.isfinite(radicand) and np.isfinite(product)):
+        raise RoqInputError("a, se_a, b, se_b", "are too large: a*b or the squared terms overflow a float")
     if radicand <= 0:
         note = f"undefined: the radicand b^2 sa^2 + a^2 sb^2{term} = {radicand:.4g} is not positive"
-        return IndirectEffectTest(test, a * b, float("nan"), float("nan"), float("nan"), note)
+        return IndirectEffectTest(test, product, float("nan"), float("nan"), float("nan"), note)
     standard_error = float(np.sqrt(radicand))
-    z = a * b / standard_error
-    return IndirectEffectTest(test, a * b, standard_error, z, float(2.0 * stats.norm.sf(abs(z))))
+    z = product / standard_error
+    return IndirectEffectTest(test, product, standard_error, z, float(2.0 * stats.norm.sf(abs(z))))
 
 
 def _path_inputs(a, se_a, b, se_b) -> tuple[float, float, float, float]:
