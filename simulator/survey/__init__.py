@@ -43,6 +43,7 @@ from .servqual import (
     servqual_gap1,
     servqual_gap5,
     servqual_internal_gaps,
+    servqual_internal_gaps_from_answers,
     weighted_servqual,
 )
 
@@ -69,6 +70,7 @@ __all__ = [
     "servqual_gap5",
     "servqual_gap1",
     "servqual_internal_gaps",
+    "servqual_internal_gaps_from_answers",
     "weighted_servqual",
     "priority_ranks",
     "ServqualGaps",

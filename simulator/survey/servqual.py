@@ -48,6 +48,7 @@ __all__ = [
     "servqual_gap5",
     "servqual_gap1",
     "servqual_internal_gaps",
+    "servqual_internal_gaps_from_answers",
     "weighted_servqual",
 ]
 
@@ -393,6 +394,71 @@ def servqual_internal_gaps(gap2, gap3, gap4, *, dimensions=SERVQUAL_DIMENSIONS, 
             raise RoqInputError(arg, f"must have one score per dimension ({len(names)}), got {scores.size}")
         columns[arg] = scores
     return InternalGaps(dimensions=names, scale_max=high, **columns)
+
+
+def servqual_internal_gaps_from_answers(gap2, gap3, gap4, *, dimensions=None, scale_min=1, scale_max=5) -> InternalGaps:
+    """Gaps 2-4 from internal respondents' answers: the mean answer per dimension and gap.
+
+    Each internal respondent (manager, staff) answers items about service standards
+    (gap 2), delivery against the standards (gap 3) and communication against delivery
+    (gap 4) on the answer scale. Each gap's score of a dimension is the mean of all
+    answers to that dimension's items over all respondents, blanks left out (never read
+    as zero); the scores then form the gap table of :func:`servqual_internal_gaps`.
+
+    Parameters
+    ----------
+    gap2, gap3, gap4 : array_like
+        Answers, internal respondents in rows and items in columns, the same items in
+        each (respondents may differ in number).
+    dimensions : sequence of str, optional
+        Each item's dimension, one label per column. Default: the columns are the five
+        SERVQUAL dimensions, in the usual order.
+    scale_min, scale_max : int
+        The declared scale (default 1..5).
+
+    Returns
+    -------
+    InternalGaps
+
+    Notes
+    -----
+    Parasuraman, Zeithaml & Berry (1985) gap model; the internal questionnaire of Pole,
+    Isharyani & Widada's claims-service study (scored by the insurer's staff).
+
+    Examples
+    --------
+    Three staff members, one item per SERVQUAL dimension:
+
+    >>> answers2 = [[5, 5, 4, 4, 5], [4, 5, 5, 4, 4], [5, 4, 5, 5, 4]]
+    >>> table = servqual_internal_gaps_from_answers(answers2, answers2, answers2)
+    >>> round(float(table.gap2[0]), 3)
+    4.667
+    """
+    low, high = check_scale(scale_min, scale_max)
+    matrices = {arg: likert_matrix(values, arg, low, high) for arg, values in (("gap2", gap2), ("gap3", gap3), ("gap4", gap4))}
+    n_items = matrices["gap2"].shape[1]
+    for arg, matrix in matrices.items():
+        if matrix.shape[1] != n_items:
+            raise RoqInputError(arg, f"has {matrix.shape[1]} items but gap2 has {n_items}")
+    if dimensions is None:
+        if n_items != len(SERVQUAL_DIMENSIONS):
+            raise RoqInputError("dimensions", f"are required: {n_items} items are not the {len(SERVQUAL_DIMENSIONS)} SERVQUAL dimensions")
+        item_dimensions = list(SERVQUAL_DIMENSIONS)
+    else:
+        item_dimensions = [str(d) for d in flat_labels(dimensions, "dimensions")]
+        if len(item_dimensions) != n_items:
+            raise RoqInputError("dimensions", f"has {len(item_dimensions)} labels but the answers have {n_items} items")
+    names = list(dict.fromkeys(item_dimensions))
+    scores = {}
+    for arg, matrix in matrices.items():
+        per_dimension = []
+        for name in names:
+            answers = matrix[:, [j for j, d in enumerate(item_dimensions) if d == name]]
+            if np.isnan(answers).all():
+                raise RoqInputError(arg, f"has no answer for the dimension {name!r}")
+            per_dimension.append(float(np.nanmean(answers)))
+        scores[arg] = np.asarray(per_dimension)
+    return servqual_internal_gaps(scores["gap2"], scores["gap3"], scores["gap4"], dimensions=names, scale_min=low, scale_max=high)
 
 
 # --- weighted SERVQUAL -------------------------------------------------------------------
