@@ -457,11 +457,15 @@ def _salib_call(notes: list):
     """Run SALib code without leaking its global side effects; collect its warnings.
 
     SALib's eFAST, delta and PAWN seed NumPy's global RandomState, and delta replaces
-    ``warnings.formatwarning`` and the warning filters; all are restored here.
+    ``warnings.formatwarning`` and the warning filters; all are restored here. BLAS runs
+    on one thread inside: delta's kernel density estimates solve thousands of tiny
+    triangular systems, which a multi-threaded BLAS makes ~10x slower, not faster.
     """
+    from ..engines._threads import single_blas_thread
+
     random_state = np.random.get_state()
     formatwarning = warnings.formatwarning
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, single_blas_thread():
         warnings.simplefilter("always")
         try:
             yield
