@@ -34,6 +34,7 @@ from typing import Callable
 
 import numpy as np
 
+from simulator._validate import bounded_count, closest, compact, date_hint
 from simulator.errors import RoqInputError
 
 __all__ = [
@@ -55,6 +56,11 @@ __all__ = [
     "parameter_table",
     "table",
     "key_values",
+    "rate",
+    "share",
+    "count",
+    "model_parameters",
+    "UNITS_RULE",
 ]
 
 #: Prefix of the error text the classic add-in writes into a cell.
@@ -119,7 +125,7 @@ def _error_text(cell) -> str:
 
 
 def _quote(cell) -> str:
-    text = repr(cell) if isinstance(cell, str) else str(cell)
+    text = repr(cell) if isinstance(cell, str) else compact(cell) if isinstance(cell, numbers.Real) else str(cell)
     return text if len(text) <= 30 else text[:27] + "..."
 
 
@@ -242,8 +248,8 @@ def text(value, name: str) -> str:
         raise RoqInputError(name, "is blank; enter a text value")
     if _is_error(cell):
         raise RoqInputError(name, f"contains the error {_error_text(cell)}")
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)
+    if isinstance(cell, numbers.Real) and not isinstance(cell, bool):
+        return compact(cell)  # 5.0 -> "5", 1e15 -> "1e+15" (never a 16-digit text)
     return str(cell).strip()
 
 
@@ -256,7 +262,10 @@ def choice(*options: str) -> Callable:
         for option in options:
             if key == option.lower():
                 return option
-        raise RoqInputError(name, f"must be one of {', '.join(options)}; got {_quote(given)}")
+        listed = ", ".join(options)
+        if len(listed) > 100:  # a long list would drown the message: the closest one and a pointer
+            listed = ", ".join(options[:4]) + f", ... ({len(options)} options, see the argument's help)"
+        raise RoqInputError(name, f"must be one of {listed}; got {_quote(given)}{closest(key, options)}")
 
     convert.options = options
     return convert
@@ -274,8 +283,8 @@ def labels(value, name: str) -> list[str]:
                 out.append("")
             elif _is_error(cell):
                 raise RoqInputError(name, f"contains the error {_error_text(cell)}")
-            elif isinstance(cell, float) and cell.is_integer():
-                out.append(str(int(cell)))
+            elif isinstance(cell, numbers.Real) and not isinstance(cell, bool):
+                out.append(compact(cell))
             else:
                 out.append(str(cell).strip())
     return out
@@ -497,3 +506,100 @@ def excel_function(function: Callable) -> Callable:
 
 def _all_blank(value) -> bool:
     return all(_is_blank(cell) for row in _rows(value) for cell in row)
+
+
+# --------------------------------------------------------------------------- units and sizes
+
+#: The one rule for units, stated once (docs/functions.md prints it).
+UNITS_RULE = (
+    "Rates, shares and probabilities are fractions, which is what a percent-formatted cell holds "
+    "(20% is 0.2). Indices and weights the papers print in percent (CSI, conformity, WF, weight points) "
+    "are percent points 0..100 (a CSI of 79.55 means 79.55%). A value that is almost surely the other "
+    "unit is refused with the likely intent: a discount rate of 20 ('did you mean 20%?'), a share of "
+    "48.81, a CSI band given 0.7955 ('did you mean 79.55?')."
+)
+#: Largest rate (per year) accepted from a cell: above 100% a year is read as a unit slip.
+MAX_RATE = 1.0
+
+
+def _rate_slip(value: float, name: str) -> None:
+    if value > MAX_RATE:  # below -100% the engine's domain check says "must be > -1"
+        raise RoqInputError(
+            name, f"{compact(value)} is {compact(value * 100)}% a year; rates are fractions: did you mean {compact(value)}% ({compact(value / 100)})?"
+        )
+
+
+def rate(value, name: str) -> float:
+    """One cell holding a rate per year as a fraction (20% is 0.2); above 100% is refused as a unit slip."""
+    result = number(value, name)
+    _rate_slip(result, name)
+    return result
+
+
+def share(value, name: str) -> float:
+    """One cell holding a share as a fraction 0..1 (34.61% is 0.3461); 34.61 is refused with the likely intent."""
+    result = number(value, name)
+    if 1.0 < result <= 100.0:
+        raise RoqInputError(name, f"{compact(result)} is not a share 0..1; shares are fractions: did you mean {compact(result)}% ({compact(result / 100)})?")
+    return result
+
+
+def count(low: int, high: int, unit: str, why: str = "") -> Callable:
+    """A converter for a size-like cell (years, samples, steps): a whole number in ``low..high``."""
+
+    def convert(value, name: str) -> int:
+        return bounded_count(number(value, name), name, low, high, unit, why=why)
+
+    convert.bounds = (low, high, unit)
+    return convert
+
+
+#: Scenario sections that are not model inputs (a scenario table given where a parameter table is expected).
+_SCENARIO_SECTIONS = ("uncertain.", "run.", "scenario.", "outputs.", "correlation.")
+
+
+def _normal_key(cell) -> str:
+    return str(cell).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+@range_converter
+def model_parameters(value, name: str) -> dict:
+    """A parameter table of model inputs (see :func:`parameter_table`), in any of the forms the add-in spills.
+
+    Accepts ``ROQ_CASESTUDY_PARAMETERS``' table (header ``Input | Value (year 1) | ...``)
+    and a scenario table (``ROQ_SCENARIO_TEMPLATE``): its ``model.*`` rows are the model's
+    inputs (the base case); its ``uncertain.*``, ``run.*`` and ``scenario.*`` rows describe
+    a Monte Carlo run and are not used by a deterministic function. Each name is checked
+    (an unknown one gets the closest known name), and a rate per year above 100% is
+    refused as a unit slip.
+    """
+    from simulator.roq import MODEL_INPUTS
+
+    known = set(MODEL_INPUTS) | {"satisfied_share_convention"}
+    rows = []
+    for i, row in enumerate(_rows(value)):
+        if not row or _is_blank(row[0]):
+            rows.append([None])
+            continue
+        if _is_error(row[0]):
+            raise RoqInputError(name, f"row {i + 1} holds the error {_error_text(row[0])} instead of a name")
+        key = _normal_key(row[0])
+        if i == 0 and key in _HEADER_NAMES | {"key", "keys"}:
+            rows.append([None])
+            continue
+        if key.startswith("model."):
+            key = key[len("model."):]
+        elif key.startswith(_SCENARIO_SECTIONS):
+            rows.append([None])
+            continue
+        if key not in known:
+            shown = _quote(row[0].strip() if isinstance(row[0], str) else row[0])
+            raise RoqInputError(name, f"row {i + 1}: {shown} is not a model input{closest(key, known)}; all inputs: ROQ_MODEL_INPUTS()")
+        rows.append([key, *row[1:]])
+    out = parameter_table(rows, name)
+    for key, values in out.items():
+        spec = MODEL_INPUTS.get(key)
+        if spec is not None and spec.unit.startswith("fraction") and spec.high is None:
+            for v in np.atleast_1d(values):
+                _rate_slip(float(v), f"{name}: {key}")
+    return out

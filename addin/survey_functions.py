@@ -15,8 +15,9 @@ from __future__ import annotations
 import xlwings as xw
 
 from simulator import survey
+from simulator.errors import RoqInputError
 
-from ._cells import arg, boolean, choice, excel_function, integer, key_values, labels, matrix, means_or_answers, number, table, vector
+from ._cells import _rows, arg, boolean, choice, excel_function, integer, key_values, labels, matrix, means_or_answers, number, range_converter, table, text, vector
 
 CATEGORY = "ROQ toolkit - Survey and service quality"
 
@@ -32,25 +33,25 @@ _MEANS_OR_ANSWERS = "item means (one row or column) or answers (respondents x it
 
 
 @xw.func(category=CATEGORY)
-@arg("population", number, "Population size N; seed 002: 70 claimants.")
+@arg("population", number, "Population size N; Pole et al.'s case: 70 claimants.")
 @arg("margin_of_error", number, "Tolerated error e as a fraction (default 5%).")
 @excel_function
 def SQ_SLOVIN(population, margin_of_error=0.05):
-    """Slovin's minimum sample size n = N / (1 + N e^2), rounded up to whole respondents (seed 002: 60)."""
+    """Slovin's minimum sample size n = N / (1 + N e^2), rounded up to whole respondents (Pole et al.'s case: 60)."""
     return survey.slovin_sample_size(population, margin_of_error).rounded_up
 
 
 @xw.func(category=CATEGORY)
-@arg("population", number, "Population size N; seed 002: 70 claimants.")
+@arg("population", number, "Population size N; Pole et al.'s case: 70 claimants.")
 @arg("margin_of_error", number, "Tolerated error e as a fraction (default 5%).")
 @excel_function
 def SQ_SLOVIN_EXACT(population, margin_of_error=0.05):
-    """Slovin's n = N / (1 + N e^2) before rounding up (seed 002: 59.57)."""
+    """Slovin's n = N / (1 + N e^2) before rounding up (Pole et al.'s case: 59.57)."""
     return survey.slovin_sample_size(population, margin_of_error).exact
 
 
 @xw.func(category=CATEGORY)
-@arg("n", integer, "Number of respondents (at least 3); seed 002's pretest: 30.")
+@arg("n", integer, "Number of respondents (at least 3); Pole et al.'s pretest: 30.")
 @arg("alpha", number, "Two-tailed significance level (default 5%).")
 @excel_function
 def SQ_R_CRITICAL(n, alpha=0.05):
@@ -60,11 +61,11 @@ def SQ_R_CRITICAL(n, alpha=0.05):
 
 @xw.func(category=CATEGORY)
 @arg("responses", matrix, _ANSWERS)
+@arg("items", labels, _ITEMS)
 @arg("scale_min", integer, _SCALE_MIN)
 @arg("scale_max", integer, _SCALE_MAX)
-@arg("items", labels, _ITEMS)
 @excel_function
-def SQ_ITEM_STATS(responses, scale_min=1, scale_max=5, items=None):
+def SQ_ITEM_STATS(responses, items=None, scale_min=1, scale_max=5):
     """Item statistics from raw answers: spills Item | N valid | N missing | Mean | SD | Count per category."""
     return survey.item_statistics(responses, scale_min=scale_min, scale_max=scale_max, items=items)
 
@@ -73,11 +74,11 @@ def SQ_ITEM_STATS(responses, scale_min=1, scale_max=5, items=None):
 @arg("responses", matrix, _ANSWERS + " Respondents with a blank are left out (listwise).")
 @arg("alpha", number, "Two-tailed significance level of the critical r (default 5%).")
 @arg("basis", choice(*survey.VALIDITY_BASES), "Which r decides: corrected (item vs other items, default) or uncorrected.")
+@arg("items", labels, _ITEMS)
 @arg("scale_min", integer, _SCALE_MIN)
 @arg("scale_max", integer, _SCALE_MAX)
-@arg("items", labels, _ITEMS)
 @excel_function
-def SQ_VALIDITY(responses, alpha=0.05, basis="corrected", scale_min=1, scale_max=5, items=None):
+def SQ_VALIDITY(responses, alpha=0.05, basis="corrected", items=None, scale_min=1, scale_max=5):
     """Item validity: spills Item | r item-total | r corrected | r critical | Verdict (valid when r > r critical)."""
     return survey.item_validity(responses, alpha=alpha, basis=basis, scale_min=scale_min, scale_max=scale_max, items=items)
 
@@ -97,11 +98,11 @@ def SQ_ALPHA(responses, missing="listwise", scale_min=1, scale_max=5):
 @arg("responses", matrix, _ANSWERS + " At least 2 items.")
 @arg("missing", choice(*survey.MISSING_POLICIES), "listwise (default, as SPSS: drop respondents with a blank) or pairwise.")
 @arg("threshold", number, "Alpha above which the scale is reliable (default 0.60).")
+@arg("items", labels, _ITEMS)
 @arg("scale_min", integer, _SCALE_MIN)
 @arg("scale_max", integer, _SCALE_MAX)
-@arg("items", labels, _ITEMS)
 @excel_function
-def SQ_ALPHA_TABLE(responses, missing="listwise", threshold=0.6, scale_min=1, scale_max=5, items=None):
+def SQ_ALPHA_TABLE(responses, missing="listwise", threshold=0.6, items=None, scale_min=1, scale_max=5):
     """Cronbach's alpha item-total statistics: spills Item | Scale mean/variance if deleted | Corrected r | Alpha if deleted."""
     return survey.cronbach_alpha(
         responses, missing=missing, threshold=threshold, scale_min=scale_min, scale_max=scale_max, items=items
@@ -110,12 +111,12 @@ def SQ_ALPHA_TABLE(responses, missing="listwise", threshold=0.6, scale_min=1, sc
 
 @xw.func(category=CATEGORY)
 @arg("responses", matrix, _ANSWERS + " At least 2 items.")
+@arg("missing", choice(*survey.MISSING_POLICIES), "listwise (default, as SPSS: drop respondents with a blank) or pairwise.")
 @arg("threshold", number, "Alpha above which the scale is reliable (default 0.60).")
-@arg("missing", choice(*survey.MISSING_POLICIES), "listwise (default) or pairwise.")
 @arg("scale_min", integer, _SCALE_MIN)
 @arg("scale_max", integer, _SCALE_MAX)
 @excel_function
-def SQ_ALPHA_VERDICT(responses, threshold=0.6, missing="listwise", scale_min=1, scale_max=5):
+def SQ_ALPHA_VERDICT(responses, missing="listwise", threshold=0.6, scale_min=1, scale_max=5):
     """Reliability verdict of Cronbach's alpha against the threshold: 'reliable' or 'not reliable'."""
     return survey.cronbach_alpha(responses, missing=missing, threshold=threshold, scale_min=scale_min, scale_max=scale_max).verdict
 
@@ -125,7 +126,7 @@ def SQ_ALPHA_VERDICT(responses, threshold=0.6, missing="listwise", scale_min=1, 
 
 @xw.func(category=CATEGORY)
 @arg("counts", vector, "How many answers fell in each category, lowest category first (one row or column).")
-@arg("method", choice(*survey.MSI_METHODS), "standard (Hays' MSI, default) or midpoint (seed 001's variant).")
+@arg("method", choice(*survey.MSI_METHODS), "standard (Hays' MSI, default) or midpoint (Singgih's variant).")
 @arg("categories", vector, "Optional category values (default 1, 2, ...).")
 @excel_function
 def SQ_MSI(counts, method="standard", categories=None):
@@ -135,13 +136,13 @@ def SQ_MSI(counts, method="standard", categories=None):
 
 @xw.func(category=CATEGORY)
 @arg("responses", matrix, _ANSWERS)
-@arg("method", choice(*survey.MSI_METHODS), "standard (Hays' MSI, default) or midpoint (seed 001's variant).")
+@arg("method", choice(*survey.MSI_METHODS), "standard (Hays' MSI, default) or midpoint (Singgih's variant).")
 @arg("pooled", boolean, "FALSE (default): one scale per item; TRUE: one scale from all items' answers.")
+@arg("items", labels, _ITEMS)
 @arg("scale_min", integer, _SCALE_MIN)
 @arg("scale_max", integer, _SCALE_MAX)
-@arg("items", labels, _ITEMS)
 @excel_function
-def SQ_MSI_TRANSFORM(responses, method="standard", pooled=False, scale_min=1, scale_max=5, items=None):
+def SQ_MSI_TRANSFORM(responses, method="standard", pooled=False, items=None, scale_min=1, scale_max=5):
     """Ordinal answers to interval values by MSI: spills the transformed answers under a row of item labels."""
     return survey.msi_transform(responses, method=method, pooled=pooled, scale_min=scale_min, scale_max=scale_max, items=items)
 
@@ -156,7 +157,7 @@ def SQ_MSI_TRANSFORM(responses, method="standard", pooled=False, scale_min=1, sc
 @arg("scale_max", integer, _SCALE_MAX)
 @excel_function
 def SQ_GAP5(perception, expectation, scale_min=1, scale_max=5):
-    """SERVQUAL gap 5 overall: mean over items of perception - expectation (seed 002: -0.41)."""
+    """SERVQUAL gap 5 overall: mean over items of perception - expectation (Pole et al.'s case: -0.41)."""
     return survey.servqual_gap5(perception, expectation, scale_min=scale_min, scale_max=scale_max).overall_gap
 
 
@@ -194,7 +195,7 @@ def SQ_GAP5_DIMENSIONS(perception, expectation, dimensions, scale_min=1, scale_m
 @arg("scale_max", integer, _SCALE_MAX)
 @excel_function
 def SQ_GAP1(management, expectation, scale_min=1, scale_max=5):
-    """SERVQUAL gap 1 overall: mean of management's perception - customer expectation (seed 002: 0.42)."""
+    """SERVQUAL gap 1 overall: mean of management's perception - customer expectation (Pole et al.'s case: 0.42)."""
     return survey.servqual_gap1(management, expectation, scale_min=scale_min, scale_max=scale_max).overall_gap
 
 
@@ -237,6 +238,19 @@ def SQ_INTERNAL_GAPS(gap2, gap3, gap4, dimensions=None, scale_min=1, scale_max=5
     """SERVQUAL gaps 2-4 as scored by internal respondents: spills Dimension | Gap 2 | Gap 3 | Gap 4."""
     names = survey.SERVQUAL_DIMENSIONS if dimensions is None else dimensions
     return survey.servqual_internal_gaps(gap2, gap3, gap4, dimensions=names, scale_min=scale_min, scale_max=scale_max)
+
+
+@xw.func(category=CATEGORY)
+@arg("gap2", matrix, "Internal respondents' answers on service standards (gap 2): respondents in rows, items in columns.")
+@arg("gap3", matrix, "Answers on delivery against the standards (gap 3), the same items.")
+@arg("gap4", matrix, "Answers on communication against delivery (gap 4), the same items.")
+@arg("dimensions", labels, "Optional: each item's dimension, one label per column (default: the columns are the five SERVQUAL dimensions).")
+@arg("scale_min", integer, _SCALE_MIN)
+@arg("scale_max", integer, _SCALE_MAX)
+@excel_function
+def SQ_INTERNAL_GAPS_ANSWERS(gap2, gap3, gap4, dimensions=None, scale_min=1, scale_max=5):
+    """SERVQUAL gaps 2-4 from internal respondents' answers (mean per dimension, blanks left out): spills Dimension | Gap 2 | Gap 3 | Gap 4."""
+    return survey.servqual_internal_gaps_from_answers(gap2, gap3, gap4, dimensions=dimensions, scale_min=scale_min, scale_max=scale_max)
 
 
 @xw.func(category=CATEGORY)
@@ -284,13 +298,13 @@ def SQ_PRIORITY(gaps):
 
 
 @xw.func(category=CATEGORY)
-@arg("importance", means_or_answers, f"Importance per item (MIS): {_MEANS_OR_ANSWERS}; seed 002 uses expectation.")
-@arg("satisfaction", means_or_answers, f"Satisfaction per item (MSS): {_MEANS_OR_ANSWERS}; seed 002 uses perception.")
+@arg("importance", means_or_answers, f"Importance per item (MIS): {_MEANS_OR_ANSWERS}; Pole et al.'s case uses expectation.")
+@arg("satisfaction", means_or_answers, f"Satisfaction per item (MSS): {_MEANS_OR_ANSWERS}; Pole et al.'s case uses perception.")
 @arg("scale_min", integer, _SCALE_MIN)
 @arg("scale_max", integer, "Highest answer on the scale, HS (default 5).")
 @excel_function
 def SQ_CSI(importance, satisfaction, scale_min=1, scale_max=5):
-    """Customer Satisfaction Index in percent: sum of WF x MSS / HS, WF = MIS / sum(MIS) (seed 002: 79.55)."""
+    """Customer Satisfaction Index in percent: sum of WF x MSS / HS, WF = MIS / sum(MIS) (Pole et al.'s case: 79.55)."""
     return survey.customer_satisfaction_index(importance, satisfaction, scale_min=scale_min, scale_max=scale_max).csi
 
 
@@ -308,7 +322,7 @@ def SQ_CSI_TABLE(importance, satisfaction, items=None, scale_min=1, scale_max=5)
 
 @xw.func(category=CATEGORY)
 @arg("csi", number, "A CSI in percent, 0..100 (e.g. from SQ_CSI).")
-@arg("language", choice("en", "id"), "en (default): English label; id: Indonesian label as in seed 002.")
+@arg("language", choice("en", "id"), "en (default): English label; id: Indonesian label as in Pole et al.'s case.")
 @excel_function
 def SQ_CSI_BAND(csi, language="en"):
     """Interpretation of a CSI: very satisfied (>= 81), satisfied (>= 66), fairly, less, not satisfied (< 35)."""
@@ -317,8 +331,8 @@ def SQ_CSI_BAND(csi, language="en"):
 
 
 @xw.func(category=CATEGORY)
-@arg("importance", means_or_answers, f"Importance per item: {_MEANS_OR_ANSWERS}; seed 002 uses expectation.")
-@arg("performance", means_or_answers, f"Performance per item: {_MEANS_OR_ANSWERS}; seed 002 uses perception.")
+@arg("importance", means_or_answers, f"Importance per item: {_MEANS_OR_ANSWERS}; Pole et al.'s case uses expectation.")
+@arg("performance", means_or_answers, f"Performance per item: {_MEANS_OR_ANSWERS}; Pole et al.'s case uses perception.")
 @arg("importance_cut", number, "Optional split point of importance (default the mean of the item means).")
 @arg("performance_cut", number, "Optional split point of performance (default the mean of the item means).")
 @arg("items", labels, _ITEMS)
@@ -339,12 +353,14 @@ def SQ_IPA(importance, performance, importance_cut=None, performance_cut=None, i
 
 
 @xw.func(category=CATEGORY)
-@arg("performance", number, "Mean performance (satisfaction) score.")
-@arg("importance", number, "Mean importance (expectation) score, > 0.")
+@arg("importance", number, "Mean importance (expectation) score of the item, on the scale (as in SQ_IPA: importance first).")
+@arg("performance", number, "Mean performance (satisfaction) score of the item, on the scale.")
+@arg("scale_min", integer, _SCALE_MIN + " Both means must lie on the scale.")
+@arg("scale_max", integer, _SCALE_MAX)
 @excel_function
-def SQ_CONFORMITY(performance, importance):
-    """Conformity level (tingkat kesesuaian) = performance / importance x 100, in percent (item 8 of seed 002: 76.66)."""
-    return survey.conformity_level(performance, importance)
+def SQ_CONFORMITY(importance, performance, scale_min=1, scale_max=5):
+    """Conformity level (tingkat kesesuaian) = performance / importance x 100, in percent points (item 8 of Pole et al.'s case: 76.66)."""
+    return survey.conformity_level(performance, importance, scale_min=scale_min, scale_max=scale_max)
 
 
 # --------------------------------------------------------------------------- regression and mediation
@@ -412,3 +428,53 @@ def SQ_MEDIATION(a, se_a, b, se_b):
     """Sobel, Aroian and Goodman tests of the indirect effect a*b in one table (z and two-tailed Sig.)."""
     return survey.mediation_tests(a, se_a, b, se_b)
 
+
+
+@range_converter
+def regression_table(value, name: str) -> dict:
+    """A coefficients table as SQ_REGRESSION spills it (Model | B | Std. Error | ...) -> {predictor: (B, SE)}."""
+    rows = _rows(value)
+    header = [str(cell).strip().lower() if cell is not None else "" for cell in rows[0]]
+    if "b" not in header or "std. error" not in header:
+        raise RoqInputError(name, "must be a coefficients table as SQ_REGRESSION spills it, header Model | B | Std. Error | ...")
+    b_column, se_column = header.index("b"), header.index("std. error")
+    out = {}
+    for i, row in enumerate(rows[1:], start=2):
+        if not row or row[0] is None or str(row[0]).strip() == "" or str(row[0]).strip() == "(Constant)":
+            continue
+        label = str(row[0]).strip()
+        b = number([[row[b_column] if b_column < len(row) else None]], f"{name}: row {i} ({label[:30]}) B")
+        se = number([[row[se_column] if se_column < len(row) else None]], f"{name}: row {i} ({label[:30]}) Std. Error")
+        out[label] = (b, se)
+    if not out:
+        raise RoqInputError(name, "has no predictor rows below its header")
+    return out
+
+
+def _path(model: dict, name: str, wanted, default_hint: str) -> tuple[str, tuple]:
+    if wanted is None:
+        if len(model) != 1:
+            raise RoqInputError(name, f"has {len(model)} predictors; {default_hint}")
+        return next(iter(model.items()))
+    if wanted not in model:
+        raise RoqInputError(name, f"has no predictor {wanted[:30]!r}; its predictors: {', '.join(model)[:100]}")
+    return wanted, model[wanted]
+
+
+@xw.func(category=CATEGORY)
+@arg("model_a", regression_table, "SQ_REGRESSION result of the mediator M on X (path a): the spilled coefficients table.")
+@arg("model_b", regression_table, "SQ_REGRESSION result of Y on X and M (path b): the spilled coefficients table.")
+@arg("x_name", text, "Optional: X's name in model_a (default its only predictor).")
+@arg("m_name", text, "Optional: M's name in model_b (default the predictor of model_b other than X).")
+@arg("test", choice(*survey.MEDIATION_TESTS), "sobel (default), aroian or goodman.")
+@excel_function
+def SQ_SOBEL_REGRESSIONS(model_a, model_b, x_name=None, m_name=None, test="sobel"):
+    """Sobel test of the indirect effect a*b read from two SQ_REGRESSION result ranges (a, SE from M ~ X; b, SE from Y ~ X + M)."""
+    x, (a, se_a) = _path(model_a, "model_a", x_name, "give x_name")
+    if m_name is None:
+        others = {k: v for k, v in model_b.items() if k != x}
+        if len(others) != 1:
+            raise RoqInputError("model_b", f"has {len(others)} predictors besides {x[:30]!r}; give m_name")
+        model_b = others
+    _, (b, se_b) = _path(model_b, "model_b", m_name, "give m_name")
+    return survey.sobel_test(a, se_a, b, se_b, test=test)

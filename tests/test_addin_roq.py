@@ -54,7 +54,7 @@ def test_retention_reproduces_seed_001_with_its_convention():
 
 def test_retention_rejects_impossible_shares_and_unknown_convention():
     assert message_of("ROQ_RETENTION", 1.5, 0.0952, 0.1548, 0.5119, 0.6904) == (
-        "satisfied_share: must be <= 1.0 (a share between 0 and 1), got 1.5"
+        "satisfied_share: 1.5 is not a share 0..1; shares are fractions: did you mean 1.5% (0.015)?"
     )
     assert message_of("ROQ_RETENTION", 0.7, 0.5, 0.1548, 0.5119, 0.6904) == (
         "satisfied_share, delighted_share: add up to more than 1 (100% of customers)"
@@ -77,7 +77,7 @@ def test_churn_attraction_competitor_retention_growth_as_published():
 
 def test_calibration_functions_reject_impossible_input():
     assert message_of("ROQ_CHURN", 90, 84) == "customers_leaving: exceeds customers_total"
-    assert message_of("ROQ_ATTRACTION", 850, 5762, 3497, 1.2) == "churn: must be < 1.0, got 1.2"
+    assert message_of("ROQ_ATTRACTION", 850, 5762, 3497, 1.2) == "churn: 1.2 is not a share 0..1; shares are fractions: did you mean 1.2% (0.012)?"
     assert message_of("ROQ_COMPETITOR_RETENTION", 452, 1.0, 250760, 0.095) == "previous_share: competitors have no customers (share is 100%)"
     assert message_of("ROQ_MARKET_GROWTH", 0, 250760) == "market_size: must be > 0.0, got 0"
     # a range where one cell is expected
@@ -85,20 +85,21 @@ def test_calibration_functions_reject_impossible_input():
 
 
 def test_share_path_one_step_forecast_as_published():
-    result = call("ROQ_SHARE_PATH", 0.0707, 0.3461, 0.9031, 0.095, 0.0306, column([1.0, 1.14]))
-    assert result[0] == ["Year", "Market share"]
+    # market sizes are N_1..N_T, as ROQ_NPV takes them; N_0 is the last argument
+    result = call("ROQ_SHARE_PATH", 0.0707, 0.3461, 0.9031, 0.095, 0.0306, column([1.14]), 1.0)
+    assert result[0] == ["Year", "Market share (fraction)"]
     assert result[1][0] == 1 and round(result[1][1], 4) == PUBLISHED["next_market_share"]
-    five_years = call("ROQ_SHARE_PATH", 0.0139, 0.3461, 0.9031, 0.095, 0.0306, row(SIZES))
+    five_years = call("ROQ_SHARE_PATH", 0.0139, 0.3461, 0.9031, 0.095, 0.0306, row(SIZES[1:]), SIZES[0])
     assert [r[0] for r in five_years[1:]] == [1, 2, 3, 4, 5]
     expected = roq.market_share_path(0.0139, 0.3461, 0.9031, 0.095, 0.0306, SIZES)
     assert [r[1] for r in five_years[1:]] == pytest.approx(list(expected))
 
 
 def test_share_path_blank_market_size_is_missing_not_zero():
-    assert message_of("ROQ_SHARE_PATH", 0.0139, 0.3461, 0.9031, 0.095, 0.0306, column([250760, BLANK, 309244])) == (
+    assert message_of("ROQ_SHARE_PATH", 0.0139, 0.3461, 0.9031, 0.095, 0.0306, column([286859, BLANK, 309244]), 250760) == (
         "market_sizes: has a missing value at position (2)"
     )
-    assert message_of("ROQ_SHARE_PATH", 0.0139, 0.95, 0.9031, 0.095, 0.0306, row(SIZES)) == (
+    assert message_of("ROQ_SHARE_PATH", 0.0139, 0.95, 0.9031, 0.095, 0.0306, row(SIZES[1:]), SIZES[0]) == (
         "retention: must not exceed 1 - churn (the firm cannot keep customers who left the market)"
     )
 
@@ -134,7 +135,7 @@ def test_npv_programme_and_roq_value_of_seed_001():
     value = scalar("ROQ_VALUE", PUBLISHED["npv_with_programme"], PUBLISHED["npv_without_programme"], npvas)
     assert round(value, 2) == PUBLISHED["roq"]
     assert scalar("ROQ_VALUE", 3e9, 1e9, 1e9, "net") == pytest.approx(1.0)
-    assert message_of("ROQ_NPV_PROGRAMME", 558e6, 699e6, 0.20, 2.5) == "horizon: must be a whole number, got 2.5"
+    assert message_of("ROQ_NPV_PROGRAMME", 558e6, 699e6, 0.20, 2.5) == "horizon: must be a whole number of years, got 2.5"
     assert message_of("ROQ_VALUE", 3e9, 1e9, 0) == "npv_programme_cost: must be > 0 (ROQ divides by programme spending)"
     assert message_of("ROQ_VALUE", 3e9, 1e9, 1e9, "tax").startswith("convention: must be one of gross, net")
 
@@ -170,7 +171,7 @@ def test_roq_model_parameter_table_errors_name_the_row():
     table = case_table()
     typo = [r[:] for r in table]
     typo[7][0] = "discount rte"
-    assert message_of("ROQ_MODEL", typo).startswith("discount_rte: is not a model input")
+    assert message_of("ROQ_MODEL", typo).startswith("parameters: row 8: 'discount rte' is not a model input (did you mean 'discount_rate'?)")
     hole = [r[:] for r in table]
     hole[4][3] = BLANK  # a blank inside the market_share_path row
     assert message_of("ROQ_MODEL", hole) == "parameters: row 5 (market_share_path) has a blank cell between values"

@@ -39,13 +39,14 @@ def test_simulate_spills_summary_table_equal_to_the_engine():
     expected = run_monte_carlo(builtin_scenario(), samples=4096, seed=7, sampler="lhs", workers=1).to_frame()
     mean = header.index("mean")
     assert cells[1][mean] == pytest.approx(expected.loc["roq", "mean"], rel=1e-12)
-    # blank scenario = the built-in one
-    blank = call("ROQ_SIMULATE", None, one(4096), one(7), one("lhs"))
-    assert blank == cells
+    # the built-in scenario is chosen explicitly; a blank scenario is an error, never a silent default
+    assert call("ROQ_SIMULATE", one("builtin"), one(4096), one(7), one("lhs")) == cells
+    with pytest.raises(RoqInputError, match=r"^scenario: is blank; give a scenario range .* or the text builtin$"):
+        call("ROQ_SIMULATE", None, one(4096))
 
 
 def test_sensitivity_table_ranks_margin_first():
-    cells = call("ROQ_SENSITIVITY", None, one("morris"), one(16), one(3))
+    cells = call("ROQ_SENSITIVITY", one("builtin"), one("morris"), one(16), one(3))
     header = cells[0]
     assert header[:3] == ["output", "method", "input"] and "mu_star" in header
     assert cells[1][header.index("input")] == "margin"
@@ -53,7 +54,7 @@ def test_sensitivity_table_ranks_margin_first():
 
 
 def test_tornado_table():
-    cells = call("ROQ_TORNADO", None)
+    cells = call("ROQ_TORNADO", one("builtin"))
     assert cells[0][0] == "input" and cells[1][0] == "margin"
 
 
@@ -69,10 +70,10 @@ def test_scenario_range_errors_name_row_and_key():
     broken[3][1] = "#N/A"
     with pytest.raises(RoqInputError, match=r"scenario: contains the error #N/A in row 4, column 2 of the range"):
         call("ROQ_SIMULATE", broken)
-    with pytest.raises(RoqInputError, match=r"samples: at most 2,097,152 scenarios from Excel"):
-        call("ROQ_SIMULATE", None, one(2**22))
+    with pytest.raises(RoqInputError, match=r"^samples: 4194304 scenarios is too many; at most 2,097,152"):
+        call("ROQ_SIMULATE", one("builtin"), one(2**22))
     with pytest.raises(RoqInputError, match=r"method: must be one of sobol, morris, fast, delta, pawn"):
-        call("ROQ_SENSITIVITY", None, one("anova"))
+        call("ROQ_SENSITIVITY", one("builtin"), one("anova"))
 
 
 def test_functions_are_registered_with_help_text():

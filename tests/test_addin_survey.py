@@ -42,7 +42,7 @@ def test_slovin_and_critical_r_of_seed_002():
     assert round(scalar("SQ_SLOVIN_EXACT", 70, 0.05), 2) == 59.57
     assert round(scalar("SQ_R_CRITICAL", 30, 0.05), 3) == 0.361
     assert round(scalar("SQ_R_CRITICAL", 30), 3) == 0.361
-    assert message_of("SQ_SLOVIN", 70, 1.5) == "margin_of_error: must be < 1.0 (a fraction, 0.05 = 5%), got 1.5"
+    assert message_of("SQ_SLOVIN", 70, 1.5) == "margin_of_error: must be < 1.0 (a fraction, 0.05 = 5%), got 1.5; did you mean 1.5% (0.015)?"
     assert message_of("SQ_SLOVIN_EXACT", "seventy").startswith("population: must be numeric, found text 'seventy'")
     assert message_of("SQ_R_CRITICAL", 30.5) == "n: must be a whole number, got 30.5"
     assert message_of("SQ_R_CRITICAL", 2) == "n: must be at least 3 (df = n - 2 must be positive), got 2"
@@ -54,7 +54,7 @@ def test_item_stats_counts_blanks_as_missing_not_zero():
     assert result[0][5:] == [f"Count {k}" for k in range(1, 6)]
     item2 = result[2]
     assert item2[:4] == [2, 2, 1, 4.0]  # the blank is missing: mean of 4 and 4, not (4 + 0 + 4) / 3
-    labelled = call("SQ_ITEM_STATS", block([[5, 4], [4, BLANK], [3, 4]]), BLANK, BLANK, row(["Q1", "Q2"]))
+    labelled = call("SQ_ITEM_STATS", block([[5, 4], [4, BLANK], [3, 4]]), row(["Q1", "Q2"]))
     assert [r[0] for r in labelled[1:]] == ["Q1", "Q2"]
 
 
@@ -64,8 +64,8 @@ def test_item_stats_rejects_zero_text_and_fractions():
         "responses: must be numeric, found text 'four' in row 2, column 1 of the range"
     )
     assert message_of("SQ_ITEM_STATS", block([[5, 4], [3.5, 3]])).startswith("responses: value 3.5 at (2, 1) is not a whole number")
-    assert message_of("SQ_ITEM_STATS", block([[5, 4], [4, 3]]), 1, 3) == "responses: value 5 at (1, 1) is outside the scale 1..3"
-    assert message_of("SQ_ITEM_STATS", block([[5, 4], [4, 3]]), BLANK, BLANK, row(["Q1"])) == "items: has 1 labels but responses has 2 items"
+    assert message_of("SQ_ITEM_STATS", block([[5, 4], [4, 3]]), BLANK, 1, 3) == "responses: value 5 at (1, 1) is outside the scale 1..3"
+    assert message_of("SQ_ITEM_STATS", block([[5, 4], [4, 3]]), row(["Q1"])) == "items: has 1 labels but responses has 2 items"
 
 
 def test_validity_and_alpha_match_the_engine_example():
@@ -75,7 +75,7 @@ def test_validity_and_alpha_match_the_engine_example():
     assert [r[4] for r in validity[1:]] == ["valid", "valid", "valid"]
     assert round(scalar("SQ_ALPHA", block(ANSWERS)), 3) == 0.938
     assert scalar("SQ_ALPHA_VERDICT", block(ANSWERS)) == "reliable"
-    assert scalar("SQ_ALPHA_VERDICT", block(ANSWERS), 0.95) == "not reliable"
+    assert scalar("SQ_ALPHA_VERDICT", block(ANSWERS), BLANK, 0.95) == "not reliable"  # (responses, missing, threshold) as SQ_ALPHA_TABLE
     table = call("SQ_ALPHA_TABLE", block(ANSWERS))
     assert table[0][-1] == "Alpha if deleted"
     assert [round(r[-1], 3) for r in table[1:]] == [0.847, 0.952, 0.915]
@@ -114,10 +114,10 @@ def test_msi_textbook_example_and_seed_001_midpoints():
 
 
 def test_msi_transform_keeps_blank_answers_blank():
-    result = call("SQ_MSI_TRANSFORM", block([[1, 2], [2, 2], [2, 3], [3, 3]]), BLANK, True, BLANK, 3)
+    result = call("SQ_MSI_TRANSFORM", block([[1, 2], [2, 2], [2, 3], [3, 3]]), BLANK, True, BLANK, BLANK, 3)
     assert result[0] == ["1", "2"]
     assert np.round(np.array(result[1:], dtype=float), 3).tolist() == [[1.0, 2.3], [2.3, 2.3], [2.3, 3.658], [3.658, 3.658]]
-    with_blank = call("SQ_MSI_TRANSFORM", block([[1, 2], [2, BLANK], [2, 3], [3, 3]]), BLANK, True, BLANK, 3)
+    with_blank = call("SQ_MSI_TRANSFORM", block([[1, 2], [2, BLANK], [2, 3], [3, 3]]), BLANK, True, BLANK, BLANK, 3)
     assert with_blank[2][1] == ""  # an unanswered question stays unanswered
     assert message_of("SQ_MSI_TRANSFORM", block([[1, 2], [2, 0]]), BLANK, "maybe") == "pooled: must be TRUE or FALSE, got 'maybe'"
 
@@ -236,9 +236,9 @@ def test_ipa_of_seed_002():
     rows = as_dict(result)
     assert rows[8][4:] == ["I", "Concentrate here"]
     assert sorted(r[0] for r in result[1:] if r[4] == "I") == [6, 7, 8, 11, 14]
-    assert round(scalar("SQ_CONFORMITY", 3.58, 4.67), 2) == 76.66
+    assert round(scalar("SQ_CONFORMITY", 4.67, 3.58), 2) == 76.66  # (importance, performance) as SQ_IPA
     assert message_of("SQ_IPA", column([4, 4]), column([4, 4, 4])) == "performance: has 3 items but importance has 2"
-    assert message_of("SQ_CONFORMITY", 3.58, 0) == "importance: must be positive to divide by, got 0"
+    assert message_of("SQ_CONFORMITY", 0, 3.58) == "importance: mean 0 is outside the scale 1..5"
 
 
 # --------------------------------------------------------------------------- regression and mediation
