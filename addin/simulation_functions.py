@@ -76,6 +76,47 @@ def scenario_range(value, name: str):
     return scenario_from_rows(keyed, source=name)
 
 
+#: Spilled headers in the style of the other functions ("Mean", "SD", "P5"), with units where not obvious.
+_HEADERS = {
+    "sd": "SD",
+    "stdev": "SD",
+    "count": "N",
+    "mean_ci95_halfwidth": "Mean 95% CI half-width",
+    "ES5": "ES5 (mean of the worst 5%)",
+    "P_above_threshold": "P(above threshold)",
+    "P_above_ci95_halfwidth": "P(above) 95% CI half-width",
+    "base_case": "Base case",
+    "mu_star": "mu*",
+    "mu_star_conf": "mu* 95% CI",
+    "S1_conf": "S1 95% CI",
+    "ST_conf": "ST 95% CI",
+    "S2_conf": "S2 95% CI",
+    "delta_conf": "delta 95% CI",
+    "CV": "CV",
+    "swing": "Swing (high - low)",
+}
+
+
+def _header(name: str, output: str = "") -> str:
+    """One column name of an engine table as a spilled header: snake_case -> "Sentence case"."""
+    name = str(name)
+    if name in _HEADERS:
+        return _HEADERS[name]
+    if output and name.startswith(output + "_"):
+        return f"{output} at {name[len(output) + 1:]}"  # tornado: roq_low -> "roq at low"
+    if name[:1] in "PS" and name[1:2].isdigit() or name in ("ST", "mu", "sigma", "delta", "z"):
+        return name  # statistics' own symbols: P5, S1, ST, mu, sigma
+    words = name.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def _titled(frame, output: str = ""):
+    """An engine DataFrame with spilled-style headers (the engine's own names stay in Python)."""
+    if frame.index.name is not None:  # a named index ("output") spills as the first column
+        frame = frame.reset_index()
+    return frame.rename(columns=lambda column: _header(column, output))
+
+
 def _scenario(scenario):
     if scenario is None:
         raise RoqInputError("scenario", f"is blank; give a scenario range (ROQ_SCENARIO_TEMPLATE spills one) or the text {_BUILTIN}")
@@ -104,7 +145,7 @@ def ROQ_SIMULATE(scenario=None, samples=None, seed=None, sampler=None):
     """Monte Carlo summary of ROQ, NPV gain and final share: mean, SD, P5..P95, expected shortfall, P(ROQ > 1), 95% half-widths, base case."""
     chosen = _scenario(scenario)
     samples = _samples(samples, chosen, MAX_SIMULATION_SAMPLES)
-    return run_monte_carlo(chosen, samples=samples, seed=seed, sampler=sampler, progress=False, workers=1).to_frame()
+    return _titled(run_monte_carlo(chosen, samples=samples, seed=seed, sampler=sampler, progress=False, workers=1).to_frame())
 
 
 @xw.func(category=CATEGORY)
@@ -120,7 +161,7 @@ def ROQ_SHARE_FAN(scenario=None, samples=None, seed=None, sampler=None):
     result = run_monte_carlo(
         chosen, samples=samples, seed=seed, sampler=sampler, progress=False, workers=1, path_outputs=("market_share_path",)
     )
-    return result.path_statistics("market_share_path")
+    return _titled(result.path_statistics("market_share_path")).rename(columns={"Mean": "Mean share (fraction)"})
 
 
 @xw.func(category=CATEGORY)
@@ -142,7 +183,7 @@ def ROQ_SENSITIVITY(scenario=None, method="sobol", samples=1024, seed=None, outp
     if samples > limit:
         raise RoqInputError("samples", f"{samples:,} is too many for {method} from Excel; at most {limit:,} (run larger analyses with roq sensitivity)")
     options = {"num_resamples": DELTA_RESAMPLES} if method == "delta" else {}
-    return chosen.sensitivity(method, samples=samples, seed=seed, output=output, **options).to_frame()
+    return _titled(chosen.sensitivity(method, samples=samples, seed=seed, output=output, **options).to_frame())
 
 
 @xw.func(category=CATEGORY)
@@ -151,11 +192,12 @@ def ROQ_SENSITIVITY(scenario=None, method="sobol", samples=1024, seed=None, outp
 @excel_function
 def ROQ_TORNADO(scenario=None, output="roq"):
     """Tornado data: each uncertain input at its P10 and P90 with the others at base, the output at each and the swing, ranked."""
-    return one_way(_scenario(scenario), output)
+    return _titled(one_way(_scenario(scenario), output), output)
 
 
 @xw.func(category=CATEGORY)
 @excel_function
 def ROQ_SCENARIO_TEMPLATE():
     """The built-in scenario (Singgih's Return-on-Quality case of an insurance company) as a key/value table to edit for ROQ_SIMULATE."""
-    return builtin_scenario().to_rows()
+    rows = builtin_scenario().to_rows()
+    return [["Key", "Value", *rows[0][2:]], *rows[1:]]

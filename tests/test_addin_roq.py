@@ -220,3 +220,40 @@ def test_model_inputs_lists_every_input():
     result = call("ROQ_MODEL_INPUTS")
     assert result[0] == ["Input", "Unit", "Description", "Per year"]
     assert [r[0] for r in result[1:]] == [*roq.MODEL_INPUTS, "satisfied_share_convention"]
+
+
+# --------------------------------------------------------------------------- sweep and break-even of any input
+
+
+def test_sweep_of_any_input_equals_the_engine():
+    table = case_table()
+    result = call("ROQ_SWEEP", table, "margin", 100000, 300000, 5)
+    assert result[0] == ["margin (currency per customer per year)", "roq"]
+    values = [100000, 150000, 200000, 250000, 300000]
+    assert [r[0] for r in result[1:]] == pytest.approx(values)
+    expected = [roq.evaluate({**case_study_parameters(), "margin": v}, ("roq",))["roq"] for v in values]
+    assert [r[1] for r in result[1:]] == pytest.approx(expected, rel=1e-12)
+    assert message_of("ROQ_SWEEP", table, "margin", 1, 2, 45292).startswith("steps: 45292 points is too many; at most 1,000")
+    assert message_of("ROQ_SWEEP", table, "discount_rate", 0.1, 20).startswith("high: 20 is 2000% a year")
+    assert message_of("ROQ_SWEEP", table, "horizon", 1, 5).startswith("input_name: 'horizon' is not a single-number model input")
+
+
+def test_breakeven_of_any_input_is_where_roq_is_one():
+    table = case_table()
+    result = dict((r[0], r[1]) for r in call("ROQ_BREAKEVEN", table, "margin")[1:])
+    assert result["input"] == "margin" and result["value in the table"] == 250000
+    # ROQ is proportional to the margin: the break-even margin is margin / ROQ
+    base = roq.evaluate(case_study_parameters(), ("roq",))["roq"]
+    assert result["break-even value"] == pytest.approx(250000 / base, rel=1e-8)
+    at = roq.evaluate({**case_study_parameters(), "margin": result["break-even value"]}, ("roq",))["roq"]
+    assert at == pytest.approx(1.0, abs=1e-8)
+    assert message_of("ROQ_BREAKEVEN", table, "retention").startswith("input_name: retention is not in the parameter table")
+
+
+def test_parameter_table_from_the_scenario_template_is_the_base_case():
+    template = call("ROQ_SCENARIO_TEMPLATE")
+    cells = [[None if v == "" else v for v in row] for row in template]
+    result = dict((r[0], r[1]) for r in call("ROQ_MODEL", cells)[1:])
+    from simulator.uncertainty import builtin_scenario
+
+    assert result["roq"] == pytest.approx(builtin_scenario().evaluate_base()["roq"], rel=1e-12)

@@ -24,7 +24,7 @@ def template_range():
 
 def test_template_round_trips_to_the_builtin_scenario():
     cells = template_range()
-    assert cells[0][:2] == ["key", "value"]
+    assert cells[0][:2] == ["Key", "Value"]
     rebuilt = scenario_from_rows(cells)
     builtin = builtin_scenario()
     assert rebuilt.uncertain == builtin.uncertain and rebuilt.outputs == builtin.outputs
@@ -34,10 +34,10 @@ def test_template_round_trips_to_the_builtin_scenario():
 def test_simulate_spills_summary_table_equal_to_the_engine():
     cells = call("ROQ_SIMULATE", template_range(), one(4096), one(7), one("lhs"))
     header = cells[0]
-    assert header[0] == "output" and "P5" in header and "P_above_threshold" in header
+    assert header[0] == "Output" and "P5" in header and "P(above threshold)" in header
     assert [row[0] for row in cells[1:]] == ["roq", "npv_gain", "final_market_share"]
     expected = run_monte_carlo(builtin_scenario(), samples=4096, seed=7, sampler="lhs", workers=1).to_frame()
-    mean = header.index("mean")
+    mean = header.index("Mean")
     assert cells[1][mean] == pytest.approx(expected.loc["roq", "mean"], rel=1e-12)
     # the built-in scenario is chosen explicitly; a blank scenario is an error, never a silent default
     assert call("ROQ_SIMULATE", one("builtin"), one(4096), one(7), one("lhs")) == cells
@@ -48,14 +48,14 @@ def test_simulate_spills_summary_table_equal_to_the_engine():
 def test_sensitivity_table_ranks_margin_first():
     cells = call("ROQ_SENSITIVITY", one("builtin"), one("morris"), one(16), one(3))
     header = cells[0]
-    assert header[:3] == ["output", "method", "input"] and "mu_star" in header
-    assert cells[1][header.index("input")] == "margin"
-    assert [row[header.index("rank")] for row in cells[1:]] == [1, 2, 3, 4]
+    assert header[:3] == ["Output", "Method", "Input"] and "mu*" in header
+    assert cells[1][header.index("Input")] == "margin"
+    assert [row[header.index("Rank")] for row in cells[1:]] == [1, 2, 3, 4]
 
 
 def test_tornado_table():
     cells = call("ROQ_TORNADO", one("builtin"))
-    assert cells[0][0] == "input" and cells[1][0] == "margin"
+    assert cells[0][0] == "Input" and cells[1][0] == "margin" and "roq at low" in cells[0]
 
 
 def test_scenario_range_errors_name_row_and_key():
@@ -82,3 +82,24 @@ def test_functions_are_registered_with_help_text():
     assert {"ROQ_SIMULATE", "ROQ_SENSITIVITY", "ROQ_TORNADO", "ROQ_SCENARIO_TEMPLATE"} <= names
     simulate = next(f for f in meta["functions"] if f["name"] == "ROQ_SIMULATE")
     assert all(p.get("description") for p in simulate["parameters"])
+
+
+def test_share_fan_is_the_engines_per_year_statistics():
+    cells = call("ROQ_SHARE_FAN", one("builtin"), one(4096), one(11))
+    assert cells[0][:3] == ["Year", "Mean share (fraction)", "SD"] and "P95" in cells[0]
+    expected = run_monte_carlo(builtin_scenario(), samples=4096, seed=11, workers=1, path_outputs=("market_share_path",))
+    frame = expected.path_statistics("market_share_path")
+    assert [r[0] for r in cells[1:]] == list(frame["year"])
+    assert [r[1] for r in cells[1:]] == pytest.approx(list(frame["mean"]), rel=1e-12)
+
+
+def test_sensitivity_caps_are_per_method():
+    with pytest.raises(RoqInputError, match=r"^samples: 2,048 is too many for delta from Excel; at most 1,024"):
+        call("ROQ_SENSITIVITY", one("builtin"), one("delta"), one(2048))
+
+
+def test_help_texts_name_cases_by_author_and_have_no_newlines():
+    for function in metadata()["functions"]:
+        texts = [function["description"]] + [p["description"] for p in function["parameters"]]
+        for text in texts:
+            assert "\n" not in text and "seed 00" not in text.lower() and "seed-00" not in text.lower(), function["name"]

@@ -284,3 +284,34 @@ def test_sobel_and_mediation_tests():
     assert [round(r[3], 4) for r in table[1:]] == [3.1235, 3.0861, 3.1623]
     assert message_of("SQ_SOBEL", 0.5, -0.1, 0.4, 0.1) == "se_a: must be a positive standard error, got -0.1"
     assert message_of("SQ_MEDIATION", 0.5, 0.1, "b", 0.1) == "b: must be numeric, found text 'b' in the cell"
+
+
+# --------------------------------------------------------------------------- gaps 2-4 from answers, Sobel from regressions
+
+
+def test_internal_gaps_from_answers_are_the_mean_answer_per_dimension():
+    staff = [[5, 5, 4, 4, 5], [4, 5, 5, 4, BLANK], [5, 4, 5, 5, 4]]
+    result = call("SQ_INTERNAL_GAPS_ANSWERS", block(staff), block(staff), block(staff))
+    assert result[0] == ["Dimension", "Gap 2", "Gap 3", "Gap 4"]
+    assert [r[0] for r in result[1:]] == list(survey.SERVQUAL_DIMENSIONS)
+    assert result[1][1] == pytest.approx((5 + 4 + 5) / 3)
+    assert result[5][1] == pytest.approx((5 + 4) / 2)  # the blank is left out, never a zero
+    two_items_each = call("SQ_INTERNAL_GAPS_ANSWERS", block([[5, 3]]), block([[4, 4]]), block([[2, 4]]), row(["reliability", "reliability"]))
+    assert two_items_each[1] == ["reliability", 4.0, 4.0, 3.0]
+    assert message_of("SQ_INTERNAL_GAPS_ANSWERS", block([[5, 3]]), block([[4, 4]]), block([[2, 4]])).startswith("dimensions: are required")
+
+
+def test_sobel_from_two_regression_ranges_equals_sobel_of_their_coefficients():
+    x = [1, 2, 3, 4, 5, 6, 7, 8]
+    m = [2.1, 2.9, 4.2, 4.8, 6.1, 7.2, 7.9, 9.1]
+    y = [1.0, 2.5, 2.9, 4.8, 5.1, 6.9, 7.2, 8.8]
+    model_a = call("SQ_REGRESSION", column(m), column(x), row(["X"]))
+    model_b = call("SQ_REGRESSION", column(y), block([[a, b] for a, b in zip(x, m)]), row(["X", "M"]))
+    result = call("SQ_SOBEL_REGRESSIONS", model_a, model_b)
+    fit_a = survey.linear_regression(m, [[v] for v in x])
+    fit_b = survey.linear_regression(y, [[a, b] for a, b in zip(x, m)])
+    expected = survey.sobel_test(fit_a.params[1], fit_a.bse[1], fit_b.params[2], fit_b.bse[2])
+    assert result[1][0] == "Sobel" and result[1][3] == pytest.approx(expected.z, rel=1e-12)
+    assert call("SQ_SOBEL_REGRESSIONS", model_a, model_b, "X", "M", "aroian")[1][0] == "Aroian"
+    assert message_of("SQ_SOBEL_REGRESSIONS", model_a, model_b, "X", "W").startswith("model_b: has no predictor 'W'")
+    assert message_of("SQ_SOBEL_REGRESSIONS", block([[1, 2]]), model_b).startswith("model_a: must be a coefficients table as SQ_REGRESSION spills it")

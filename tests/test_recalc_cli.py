@@ -127,7 +127,7 @@ def test_spilled_results_resize_and_block_like_excel(tmp_path, capsys):
     workbook = xlsxwriter.Workbook(str(path))
     ws = workbook.add_worksheet("Path")
     ws.write_column("E1", [250760, 286859, 309244, 334210, 356219, 381404])
-    call = "ROQ_SHARE_PATH(0.0707,0.3461,0.9031,0.095,0.0306,E1:E6)"
+    call = "ROQ_SHARE_PATH(0.0707,0.3461,0.9031,0.095,0.0306,E2:E6,E1)"  # market sizes N_1..N_T, then N_0
     ws.write_dynamic_array_formula("G1", "=" + call)  # stored with a stale one-cell range
     ws.write_formula("J1", "=SUM(_xlfn.ANCHORARRAY(G1))-SUM(G2:G6)")
     ws.write_formula("J2", "=ROWS(_xlfn.ANCHORARRAY(G1))")

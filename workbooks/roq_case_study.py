@@ -389,7 +389,7 @@ def _share_path(sheet: SheetWriter, r: dict, workbook) -> dict:
     sheet.input(row, 1, 1, "ratio")
     sheet.input(row + 1, 0, 1, "count")
     sheet.excel(row + 1, 1, r["forecast_growth"], "ratio")
-    sizes = area(row, 1, row + 1, 1)
+    next_size, size_now = cell(row + 1, 1, absolute_ref=True), cell(row, 1, absolute_ref=True)  # N_1..N_T, then N_0
     sheet.note(row, 2, "Relative market size now (1) and next year (G).", italic=True, last_column=5)
     row += 3
     spill_row = row
@@ -402,7 +402,8 @@ def _share_path(sheet: SheetWriter, r: dict, workbook) -> dict:
         r["forecast_competitor"],
         r["forecast_churn"],
         r["forecast_attraction"],
-        sizes,
+        next_size,
+        size_now,
         shape=(2, 2),
         kinds=["count", "pct"],
     )

@@ -310,7 +310,7 @@ def _item_statistics(sheet: SheetWriter, key: dict) -> None:
     for sheet_name in ANSWER_SHEETS:
         sheet.ws.write_string(row, 0, sheet_name, sheet.styles.section)
         _result(
-            sheet, row + 1, 0, f"ready_{sheet_name.lower()}", "SQ_ITEM_STATS", _answers(sheet_name), "scale_min", "scale_max", ITEMS, kind="text"
+            sheet, row + 1, 0, f"ready_{sheet_name.lower()}", "SQ_ITEM_STATS", _answers(sheet_name), ITEMS, "scale_min", "scale_max", kind="text"
         )
         _table_formats(sheet, row + 1, 0, 16, ["text", "count", "count", "score", "score"] + ["count"] * 11)
         row += RESULT_GAP
@@ -332,13 +332,13 @@ def _validity(sheet: SheetWriter, key: dict) -> None:
         sheet.label(row + 1, 0, "Cronbach's alpha")
         _scalar(sheet, row + 1, 1, ready, "SQ_ALPHA", answers, '"listwise"', "scale_min", "scale_max", kind="score3")
         sheet.label(row + 1, 2, "Verdict")
-        _scalar(sheet, row + 1, 3, ready, "SQ_ALPHA_VERDICT", answers, "reliability_threshold", '"listwise"', "scale_min", "scale_max", kind="text")
+        _scalar(sheet, row + 1, 3, ready, "SQ_ALPHA_VERDICT", answers, '"listwise"', "reliability_threshold", "scale_min", "scale_max", kind="text")
         sheet.label(row + 2, 0, "Critical r")
         _scalar(sheet, row + 2, 1, f"AND({ready},n_{sheet_name.lower()}>=3)", "SQ_R_CRITICAL", f"n_{sheet_name.lower()}", "alpha_level", kind="score3")
         sheet.note(row + 2, 2, "for all n respondents; the validity table uses the respondents without a blank (listwise).", italic=True, last_column=8)
-        _result(sheet, row + 4, 0, ready, "SQ_VALIDITY", answers, "alpha_level", '"corrected"', "scale_min", "scale_max", ITEMS, kind="text")
+        _result(sheet, row + 4, 0, ready, "SQ_VALIDITY", answers, "alpha_level", '"corrected"', ITEMS, "scale_min", "scale_max", kind="text")
         _table_formats(sheet, row + 4, 0, 5, ["text"])
-        _result(sheet, row + 4, 6, ready, "SQ_ALPHA_TABLE", answers, '"listwise"', "reliability_threshold", "scale_min", "scale_max", ITEMS, kind="text")
+        _result(sheet, row + 4, 6, ready, "SQ_ALPHA_TABLE", answers, '"listwise"', "reliability_threshold", ITEMS, "scale_min", "scale_max", kind="text")
         _table_formats(sheet, row + 4, 6, 5, ["text"])
         row += RESULT_GAP + 2
     sheet.last_row = row
