@@ -25,6 +25,9 @@ _KINDS = {
     _cells.text: "text",
     _cells.labels: "row or column of labels",
     _cells.parameter_table: "parameter table",
+    _cells.model_parameters: "parameter table (or a scenario table's model.* rows)",
+    _cells.rate: "rate, a fraction per year (20% is 0.2)",
+    _cells.share: "share, a fraction 0..1",
 }
 
 
@@ -35,6 +38,13 @@ def argument_kind(convert) -> str:
     options = getattr(convert, "options", None)
     if options:
         return "one of: " + ", ".join(options)
+    bounds = getattr(convert, "bounds", None)
+    if bounds:
+        low, high, unit = bounds
+        return f"whole number of {unit}, {low:,}..{high:,}"
+    doc = (getattr(convert, "__doc__", None) or "").strip()
+    if convert not in _KINDS and doc:
+        return doc.split(";")[0].split(" as ")[0].rstrip(".")[:60]
     return _KINDS.get(convert, "value")
 
 
@@ -106,8 +116,18 @@ analytics, `ROQ_` for the Return-on-Quality model.
 - A **0 in a Likert range is an answer outside the 1..k scale** and is reported as an
   error, not treated as missing: clear the cell instead. (Desktop Excel may pass 0 for an
   empty cell referenced on its own; leave such cells blank inside a range.)
-- Rates and shares are **fractions**, i.e. what a percentage-formatted cell holds
-  (34.61% is 0.3461).
+- **Units, one rule**: {units}
+- **Sizes are bounded**: an answer scale has 2 to 101 points (ends in -100..1000), a
+  horizon 1 to 100 years, a sweep 2 to 1,000 points, and each simulation function caps its
+  samples so that a recalculation stays under about 10 s (larger runs: the `roq` command
+  line). A date serial (45292) or 1e15 in such a cell is refused by name, with a hint when
+  the cell looks like a date.
+- **Argument order**: the data ranges first, then the options, then the labels (`items`,
+  `dimensions`), and `scale_min`, `scale_max` last; importance comes before performance
+  (`SQ_IPA`, `SQ_CONFORMITY`, `SQ_CSI`). Market sizes are always N_1..N_T (years 1..T);
+  the year-0 size is its own argument. Every function that takes a parameter table also
+  accepts the table `ROQ_CASESTUDY_PARAMETERS` or `ROQ_SCENARIO_TEMPLATE` spills.
+  Changes to earlier versions: [addin-changelog.md](addin-changelog.md).
 - A cell holding an **error value** (`#DIV/0!`, `#N/A`, ...) is reported as an error,
   never read as a blank.
 - **Scalar results stay scalars; tables spill** as dynamic arrays with a header row. A
@@ -124,7 +144,7 @@ analytics, `ROQ_` for the Return-on-Quality model.
 def functions_markdown(module=None) -> str:
     """The whole ``docs/functions.md`` page."""
     entries = function_entries(module)
-    lines = [_PREAMBLE]
+    lines = [_PREAMBLE.replace("{units}", _cells.UNITS_RULE)]
     sections = (("survey", "Survey and service quality (`SQ_`)"), ("roq", "Return on Quality (`ROQ_`)"))
     lines.append("## Contents\n")
     for domain, title in sections:
