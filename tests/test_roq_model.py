@@ -307,6 +307,8 @@ def test_million_scenarios_in_one_call():
         ({"margin": "lots"}, "margin", "must be a number|numeric"),
         ({"margin": None}, "margin", "is required"),
         ({"horizon": 2.5}, "horizon", "whole number"),
+        ({"horizon": 45292}, "horizon", "45292 years is too long; at most 100 .*is the cell a date"),
+        ({"horizon": 1e15}, "horizon", "1e\\+15 years is too long"),
         ({"initial_cost": 0.0, "annual_cost": 0.0}, "initial_cost", "both zero"),
         ({"retnetion": 0.4}, "retnetion", "is not a model input"),
         ({"retention": np.ones(3) * 0.5, "margin": np.ones(4)}, "parameters", "do not broadcast"),

@@ -368,3 +368,34 @@ def test_weights_as_dataframe_columns_named_by_dimension():
     series = pd.Series({"empathy": 10, "tangibles": 20, "reliability": 30, "assurance": 20, "responsiveness": 20})
     by_series = weighted_servqual(perception, expectation, series, dimensions=dimensions)
     assert by_series.weights.tolist() == [20, 30, 20, 20, 10]
+
+
+def test_internal_gaps_from_answers_average_each_dimension_over_respondents_and_items():
+    from simulator.survey import servqual_internal_gaps_from_answers
+
+    gap2 = [[5, 3, 4], [4, None, 2]]
+    table = servqual_internal_gaps_from_answers(gap2, [[4, 4, 4]], [[2, 2, 5]], dimensions=["reliability", "reliability", "empathy"])
+    assert table.dimensions == ["reliability", "empathy"]
+    assert table.gap2.tolist() == pytest.approx([(5 + 3 + 4) / 3, (4 + 2) / 2])  # the blank is left out
+    assert table.gap4.tolist() == pytest.approx([2.0, 5.0])
+    # cross-check: per-dimension means of the same answers, by pandas
+    import pandas as pd
+
+    long = pd.DataFrame(gap2, columns=["reliability", "reliability", "empathy"]).T.groupby(level=0).apply(lambda g: np.nanmean(g.values))
+    assert long["reliability"] == pytest.approx(table.gap2[0]) and long["empathy"] == pytest.approx(table.gap2[1])
+    with pytest.raises(RoqInputError, match=r"^gap3: has 2 items but gap2 has 3$"):
+        servqual_internal_gaps_from_answers(gap2, [[4, 4]], [[2, 2, 5]], dimensions=["a", "b", "c"])
+    with pytest.raises(RoqInputError, match=r"^gap2: value 6 at \(1, 1\) is outside the scale 1..5$"):
+        servqual_internal_gaps_from_answers([[6, 3, 4]], [[4, 4, 4]], [[2, 2, 5]], dimensions=["a", "b", "c"])
+
+
+def test_scale_bounds_refuse_a_date_serial_and_a_huge_width_by_name():
+    from simulator.survey._common import check_scale
+
+    with pytest.raises(RoqInputError, match=r"^scale_max: 45292 is not a scale end; .*is the cell a date\? 45292 is 1 Jan 2024"):
+        check_scale(1, 45292)
+    with pytest.raises(RoqInputError, match=r"^scale_min: -1000000 is not a scale end"):
+        check_scale(-1000000, 5)
+    with pytest.raises(RoqInputError, match=r"^scale_max: 500 gives a 500-point scale; at most 101"):
+        check_scale(1, 500)
+    assert check_scale(0, 100) == (0, 100)
