@@ -81,12 +81,10 @@ class ItemStatistics(TableResult):
 
     def to_frame(self) -> pd.DataFrame:
         """Columns ``Item, N valid, N missing, Mean, SD, Count <category>...``."""
-        frame = pd.DataFrame(
-            {"Item": self.items, "N valid": self.n_valid, "N missing": self.n_missing, "Mean": self.mean, "SD": self.sd}
-        )
-        for position, category in enumerate(self.categories):
-            frame[f"Count {category}"] = self.counts[:, position]
-        return frame
+        columns = {"Item": self.items, "N valid": self.n_valid, "N missing": self.n_missing, "Mean": self.mean, "SD": self.sd}
+        # one column per category, built at once (up to 101 categories; inserting them one by one fragments the frame)
+        columns.update({f"Count {category}": self.counts[:, position] for position, category in enumerate(self.categories)})
+        return pd.DataFrame(columns)
 
     def summary(self) -> str:
         return format_table("Item Statistics", self.to_frame())
