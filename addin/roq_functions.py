@@ -20,7 +20,7 @@ from simulator._validate import as_float_array
 from simulator.errors import RoqInputError
 from simulator.roq import casestudy
 
-from ._cells import arg, choice, count, excel_function, labels, model_parameters, number, rate, share, table, text, vector
+from ._cells import _rate_slip, arg, choice, count, excel_function, labels, model_parameters, number, rate, share, table, text, vector
 
 CATEGORY = "ROQ toolkit - Return on Quality"
 
@@ -325,16 +325,15 @@ def ROQ_BREAKEVEN(parameters, input_name, output="roq", target=None):
 @excel_function
 def ROQ_SWEEP(parameters, input_name, low, high, steps=11, output="roq"):
     """One-way sweep of any model input from low to high, the others as in the table: spills the input's value and the output at each step."""
-    if input_name == "discount_rate" or roq.MODEL_INPUTS[input_name].unit.startswith("fraction"):
+    spec = roq.MODEL_INPUTS[input_name]
+    if spec.unit.startswith("fraction") and spec.high is None:  # a rate per year: 20 is a unit slip
         for name, value in (("low", low), ("high", high)):
-            if value > 1 and roq.MODEL_INPUTS[input_name].high is None:
-                raise RoqInputError(name, f"{value:.6g} is {value * 100:.6g}% a year; rates are fractions: did you mean {value:.6g}% ({value / 100:.6g})?")
+            _rate_slip(value, name)
     values = np.linspace(low, high, steps)
     result = roq.evaluate({**parameters, input_name: values}, (output,))[output]
     if np.ndim(result) != 1:
         raise RoqInputError("parameters", "gives several scenarios; ROQ_SWEEP varies one input of one scenario")
-    unit = roq.MODEL_INPUTS[input_name].unit
-    return table([f"{input_name} ({unit})", output], [[x, y] for x, y in zip(values.tolist(), np.asarray(result).tolist())])
+    return table([f"{input_name} ({spec.unit})", output], [[x, y] for x, y in zip(values.tolist(), np.asarray(result).tolist())])
 
 
 @xw.func(category=CATEGORY)
