@@ -391,6 +391,8 @@ def survey_retention(counts, *, convention: str = "satisfied_or_delighted", conf
     """
     table = _check_counts(counts)
     confidence = float(confidence)
+    if 50 <= confidence < 100:
+        raise RoqInputError("confidence", f"{confidence:g} is not a fraction: did you mean {confidence:g}%? Give {confidence / 100:g}")
     if not 0.5 <= confidence < 1:
         raise RoqInputError("confidence", f"must be a fraction from 0.5 to 0.999 (e.g. 0.95 for 95%), got {confidence:g}")
     convention = _check_convention(convention)
