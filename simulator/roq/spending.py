@@ -218,7 +218,8 @@ class SpendingAnalysis:
         lines = [
             f"Spending analysis over {self.scenarios:,} scenarios",
             f"expected-value optimum: {c} {self.expected_optimum:,.0f} per year; expected net NPV gain {c} {self.expected_net_gain:,.0f}",
-            f"marginal ROQ there: {self.marginal_roq:.3f} (1 at an interior optimum); P(ROQ > 1) there: {self.probability_pays:.1%}",
+            f"marginal ROQ there: {self.marginal_roq:.3f} (1 at an interior optimum); P(ROQ > 1) there: "
+            + (f"{self.probability_pays:.1%}" if np.isfinite(self.probability_pays) else "n/a (nothing spent)"),
             f"per-scenario optimum: P5 {c} {np.quantile(self.optimal_spend, 0.05):,.0f}, median {c} {np.median(self.optimal_spend):,.0f}, P95 {c} {np.quantile(self.optimal_spend, 0.95):,.0f}",
         ]
         return "\n".join(lines + self.notes)
@@ -275,7 +276,13 @@ def spending_analysis(parameters: dict, mix: dict, *, driver_coefficient, satisf
         inputs = programme_parameters(parameters, mix, shift)
         inputs["annual_cost"] = spend
         result = evaluate(inputs, outputs, validate=False)
-        return {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)) for k, v in result.items()}
+        values = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)) for k, v in result.items()}
+        # nothing spent: ROQ (gain per unit of cost) is not defined
+        values["roq"] = np.where(values["npv_programme_cost"] > 0, values["roq"], np.nan)
+        return values
+
+    def probability_pays(roq):
+        return float(np.mean(roq > 1)) if np.isfinite(roq).all() else float("nan")
 
     spends = np.linspace(0.0, spend_max, points)
     rows = []
@@ -285,7 +292,7 @@ def spending_analysis(parameters: dict, mix: dict, *, driver_coefficient, satisf
         rows.append({
             "annual_spend": spend, "mean": net.mean(), "p5": np.quantile(net, 0.05), "p50": np.quantile(net, 0.5),
             "p95": np.quantile(net, 0.95), "roq_mean": np.nanmean(roq) if np.isfinite(roq).any() else np.nan,
-            "probability_roq_above_1": float(np.mean(roq > 1)),
+            "probability_roq_above_1": probability_pays(roq),
         })
     import pandas as pd
 
@@ -305,4 +312,4 @@ def spending_analysis(parameters: dict, mix: dict, *, driver_coefficient, satisf
     if float(at["npv_net"].mean()) < 0:
         notes.append("note: even at its best spend the expected net NPV gain is negative: not running the programme (gain 0) is better")
     return SpendingAnalysis(spends, curve, per_scenario, expected, float(at["npv_net"].mean()), marginal,
-                            float(np.mean(at["roq"] > 1)), n, currency, notes)
+                            probability_pays(at["roq"]), n, currency, notes)

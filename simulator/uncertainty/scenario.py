@@ -151,8 +151,12 @@ class Scenario:
     chain: object = None  # a survey_chain.SurveyChain when the file has [survey] / [programme]
 
     # --- parameters for the model --------------------------------------------------------
-    def parameters(self, values: Mapping[str, object] | None = None) -> dict:
-        """Inputs for :func:`simulator.roq.evaluate`: base values overridden by ``values``."""
+    def parameters(self, values: Mapping[str, object] | None = None, *, raw: bool = False) -> dict:
+        """Inputs for :func:`simulator.roq.evaluate`: base values overridden by ``values``.
+
+        With a [survey] / [programme] chain the chain's inputs become model inputs here,
+        unless ``raw`` (then they are returned as they are, see ``SurveyChain.split``).
+        """
         params = dict(self.base)
         if values:
             known = self.input_specs
@@ -160,7 +164,7 @@ class Scenario:
             if unknown:
                 raise RoqInputError(unknown[0], f"is not a scenario input{closest(unknown[0], known)}")
             params.update(values)
-        return self.chain.apply(params) if self.chain is not None else params
+        return self.chain.apply(params) if self.chain is not None and not raw else params
 
     @property
     def input_specs(self) -> dict:
@@ -191,7 +195,8 @@ class Scenario:
         u = self.uniform_block(block_index, length, seed, sampler)
         return {name: distribution.ppf(u[:, j]) for j, (name, distribution) in enumerate(self.uncertain.items())}
 
-    def draw(self, start: int, stop: int, *, seed: int | None = None, sampler: str | None = None, samples: int | None = None) -> dict:
+    def draw(self, start: int, stop: int, *, seed: int | None = None, sampler: str | None = None, samples: int | None = None,
+             raw: bool = False) -> dict:
         """Inputs for :func:`~simulator.roq.evaluate` for scenarios ``[start, stop)`` of a run.
 
         Parameters
@@ -221,7 +226,7 @@ class Scenario:
             for name, values in drawn.items():
                 pieces[name].append(values[first:last])
         sampled = {name: (np.concatenate(parts) if parts else np.empty(0)) for name, parts in pieces.items()}
-        return self.parameters(sampled)
+        return self.parameters(sampled, raw=raw)
 
     def model_function(self, output: str = "roq"):
         """The model as ``f(inputs) -> 1-D array`` for sensitivity analysis.

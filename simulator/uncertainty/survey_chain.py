@@ -96,6 +96,21 @@ class SurveyChain:
         point = np.isnan(u)
         return {name: np.where(point, self.point[name], self.table[name][rows]) for name in _MIX_NAMES}
 
+    def split(self, parameters: dict) -> tuple:
+        """``(model inputs, survey mix, driver)`` from a scenario's raw parameters.
+
+        The model inputs lack the chain inputs and every input that sets an arm's
+        retention; ``driver`` holds ``driver_coefficient``, ``satisfaction_sd`` and
+        ``gap_closed`` where the scenario has a [programme]. For analyses that set the
+        programme's effect themselves (spending curves, portfolios).
+        """
+        params = dict(parameters)
+        mix = self.mix(params.pop("survey_sampling", np.nan))
+        driver = {name: params.pop(name) for name in ("gap_closed", "driver_coefficient", "satisfaction_sd") if name in params}
+        params["satisfied_share_convention"] = self.convention
+        model = {k: v for k, v in params.items() if k not in ARM_CONFLICTS}
+        return model, mix, driver
+
     def apply(self, parameters: dict) -> dict:
         """Model inputs: the chain inputs replaced by both arms' satisfaction mixes."""
         params = dict(parameters)
