@@ -279,8 +279,7 @@ def run_portfolio(args) -> int:
     print("Programmes ranked by their own ROQ (each alone):")
     for row in ranking.itertuples(index=False):
         print(f"  {row.programme:<46} {row.dimension:<15} cost {row.present_cost:>15,.0f}  ROQ {row.mean_roq:6.2f}  P(ROQ>1) {row.probability_roq_above_1:6.1%}")
-    budgets = args.budget or list(np.unique(np.round(np.geomspace(problem.present_costs.min(), problem.present_costs.sum(), 8), -6)))
-    budgets = [max(b, problem.present_costs.min()) for b in budgets]
+    budgets = args.budget or [max(b, problem.present_costs.min()) for b in np.unique(np.round(np.geomspace(problem.present_costs.min(), problem.present_costs.sum(), 8), -6))]
     if len(budgets) == 1:
         print(optimise_portfolio(problem, budgets[0], objective=args.objective, method=args.method).summary())
     frontier = efficient_frontier(problem, budgets, objective=args.objective, method=args.method)
