@@ -205,4 +205,6 @@ GOOD_CALLS: dict[str, list] = {
     "ROQ_SENSITIVITY": [SCENARIO_ROWS, _cell("morris"), _cell(8), _cell(3), _cell("roq")],
     "ROQ_TORNADO": [SCENARIO_ROWS, _cell("roq")],
     "ROQ_SCENARIO_TEMPLATE": [],
+    "ROQ_SURVEY_RETENTION": [[[4, 10, 21], [20, 17, 4], [6, 2, 0]], _cell("satisfied_or_delighted"), _cell(0.95)],
+    "ROQ_SHIFTED_MIX": [_cell(0.4167), _cell(0.0952), _cell(0.5), _cell(0.42), _cell(0.7)],
 }
