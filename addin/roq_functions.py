@@ -218,7 +218,7 @@ def ROQ_MODEL_PATHS(parameters):
     if any(column.ndim != 1 for column in columns):
         raise RoqInputError("parameters", "gives several scenarios; ROQ_MODEL_PATHS shows one scenario (single values per input)")
     rows = [[year, *values] for year, values in enumerate(zip(*columns), start=1)]
-    return table(["Year", "Market size", "Market share", "Market share without programme"], rows)
+    return table(["Year", "Market size (customers)", "Market share (fraction)", "Market share without programme (fraction)"], rows)
 
 
 @xw.func(category=CATEGORY)
@@ -259,7 +259,7 @@ def ROQ_RATE_CURVE(parameters, discount_rates):
     curve = roq.roq_against_discount_rate(parameters, discount_rates)
     if curve.ndim != 1:
         raise RoqInputError("parameters", "gives several scenarios; ROQ_RATE_CURVE shows one scenario (single values per input)")
-    return table(["Discount rate", "ROQ"], [[rate, value] for rate, value in zip(discount_rates, curve)])
+    return table(["Discount rate (fraction per year)", "ROQ (ratio)"], [[rate, value] for rate, value in zip(discount_rates, curve)])
 
 
 #: Most points of a one-way sweep from Excel.

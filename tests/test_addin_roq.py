@@ -187,7 +187,7 @@ def test_roq_model_parameter_table_errors_name_the_row():
 
 def test_roq_model_paths_spills_one_row_per_year():
     result = call("ROQ_MODEL_PATHS", case_table())
-    assert result[0] == ["Year", "Market size", "Market share", "Market share without programme"]
+    assert result[0] == ["Year", "Market size (customers)", "Market share (fraction)", "Market share without programme (fraction)"]
     assert [r[0] for r in result[1:]] == [1, 2, 3, 4, 5]
     assert [r[1] for r in result[1:]] == SIZES[1:]
     assert [r[2] for r in result[1:]] == pytest.approx(SHARE_PATH)
@@ -209,7 +209,7 @@ def test_breakevens_of_seed_001():
 
 def test_rate_curve_matches_the_papers_sensitivity_chart():
     result = call("ROQ_RATE_CURVE", case_table(), column([0, 0.2, 0.4]))
-    assert result[0] == ["Discount rate", "ROQ"]
+    assert result[0] == ["Discount rate (fraction per year)", "ROQ (ratio)"]
     assert [round(r[1], 2) for r in result[1:]] == [4.21, 3.72, 3.27]
     assert message_of("ROQ_RATE_CURVE", case_table(), column([0.1, "ten"])) == (
         "discount_rates: must be numeric, found text 'ten' in row 2 of the range"

@@ -96,3 +96,12 @@ def test_bad_output_names(scenario):
 
 def test_doctests():
     assert doctest.testmod(sweeps_module).failed == 0
+
+
+def test_two_way_grid_size_is_bounded_by_name():
+    from simulator.errors import RoqInputError
+    from simulator.uncertainty import builtin_scenario
+    from simulator.uncertainty.sweeps import two_way
+
+    with pytest.raises(RoqInputError, match=r"^points: 45292 points per axis is too many; at most 2,001 .*is the cell a date"):
+        two_way(builtin_scenario(), points=45292)

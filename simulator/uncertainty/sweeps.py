@@ -36,6 +36,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .._solve import bisect_sign_change
+from .._validate import bounded_count
 from ..engines import resolve_engine
 from ..errors import RoqInputError
 from ..roq import MODEL_OUTPUTS, evaluate
@@ -258,6 +259,10 @@ def spider(scenario: Scenario, output: str = "roq", *, inputs: Sequence[str] | N
     })
 
 
+#: Most points per axis of a two-way grid: 2,001 x 2,001 = 4 million model runs (a 45292 typo would be 2 billion).
+MAX_GRID_POINTS = 2001
+
+
 def _default_grid(scenario: Scenario, name: str, points: int) -> np.ndarray:
     if name in scenario.uncertain:
         low, high = scenario.uncertain[name].support
@@ -293,6 +298,7 @@ def two_way(scenario: Scenario, x: str = "discount_rate", y: str = "annual_cost"
     _check_inputs(scenario, [x, y])
     if x == y:
         raise RoqInputError("y", f"must differ from x ({x!r})")
+    points = bounded_count(points, "points", 2, MAX_GRID_POINTS, "points per axis", why="a grid of points x points model runs")
     xs = _default_grid(scenario, x, points) if x_values is None else np.asarray(x_values, dtype=float).reshape(-1)
     ys = _default_grid(scenario, y, points) if y_values is None else np.asarray(y_values, dtype=float).reshape(-1)
     grid_x, grid_y = np.meshgrid(xs, ys)
