@@ -42,9 +42,9 @@ def argument_kind(convert) -> str:
     if bounds:
         low, high, unit = bounds
         return f"whole number of {unit}, {low:,}..{high:,}"
-    doc = (getattr(convert, "__doc__", None) or "").strip()
-    if convert not in _KINDS and doc:
-        return doc.split(";")[0].split(" as ")[0].rstrip(".")[:60]
+    kind = getattr(convert, "kind", None)  # a converter declared beside its functions says what it reads
+    if kind:
+        return kind
     return _KINDS.get(convert, "value")
 
 
@@ -57,7 +57,9 @@ def function_entries(module=None) -> list[dict]:
         function = getattr(module, name)
         arguments = []
         for parameter in function.signature.parameters.values():
-            optional = parameter.default is not inspect.Parameter.empty
+            # an argument whose help ends "Required." has a Python default only to say, when it is blank, what to enter
+            required = function.argument_docs.get(parameter.name, "").endswith("Required.")
+            optional = parameter.default is not inspect.Parameter.empty and not required
             arguments.append(
                 {
                     "name": parameter.name,

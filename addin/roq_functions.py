@@ -279,6 +279,9 @@ def _single_input(value, name: str) -> str:
     return given
 
 
+_single_input.kind = "name of a single-number model input"
+
+
 def _scenario_of(parameters: dict, needed: str):
     """The parameter table as a scenario without uncertainty (the engine's sweeps take scenarios)."""
     from simulator.uncertainty import scenario_from_rows

@@ -76,6 +76,9 @@ def scenario_range(value, name: str):
     return scenario_from_rows(keyed, source=name)
 
 
+scenario_range.kind = "scenario table (or the text builtin)"
+
+
 #: Spilled headers in the style of the other functions ("Mean", "SD", "P5"), with units where not obvious.
 _HEADERS = {
     "sd": "SD",

@@ -451,6 +451,9 @@ def regression_table(value, name: str) -> dict:
     return out
 
 
+regression_table.kind = "SQ_REGRESSION coefficients table"
+
+
 def _path(model: dict, name: str, wanted, default_hint: str) -> tuple[str, tuple]:
     if wanted is None:
         if len(model) != 1:
