@@ -280,6 +280,23 @@ class Scenario:
             lines.append("  rank correlations: " + ", ".join(pairs))
         return "\n".join(lines)
 
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the scenario's canonical content: the key/value table of
+        :meth:`to_rows` as JSON (floats in repr form), so two files that differ only in
+        comments, layout or key order hash the same, and any changed value does not."""
+        import hashlib
+        import json
+
+        def plain(value):
+            if isinstance(value, (np.floating, float)):
+                return repr(float(value))
+            if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
+                return repr(float(value))
+            return value
+
+        canonical = json.dumps([[plain(v) for v in row] for row in self.to_rows()], separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
     def to_rows(self) -> list[list]:
         """The scenario as a key/value table (the layout :func:`scenario_from_rows` reads).
 
