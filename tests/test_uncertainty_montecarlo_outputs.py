@@ -130,7 +130,7 @@ def test_export_samples_streams_every_scenario_in_order(tmp_path, suffix):
     assert frame["scenario"].tolist() == list(range(samples))
     values = _all_outputs(scenario, samples, 5)
     for name in OUTPUTS:
-        assert np.array_equal(frame[name].to_numpy(), values[name])  # CSV at 17 digits round-trips exactly
+        assert np.array_equal(frame[name].to_numpy(), values[name])  # CSV floats read back exactly
     assert frame["roq"].mean() == pytest.approx(result.statistics["roq"]["mean"], rel=1e-12)
     drawn = scenario.draw(0, samples, seed=5, samples=samples)
     assert np.array_equal(frame["churn"].to_numpy(), drawn["churn"])

@@ -7,7 +7,7 @@ optional ``pyarrow`` package, ``pip install roq-toolkit[export]``) or a CSV file
 memory used does not grow with the number of scenarios. Columns: ``scenario`` (0-based
 position in the run, the same on every engine and chunk size), then each uncertain input
 in scenario order, then each scalar output; floats are written at full precision
-(CSV: 17 significant digits, an exact round trip).
+(CSV: the shortest repr that reads back exactly).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class SampleWriter:
     >>> writer.write(0, {"churn": np.array([0.1, 0.2])}, {"roq": np.array([2.5, 3.0])})
     >>> writer.write(2, {"churn": np.array([0.15])}, {"roq": np.array([2.75])})
     >>> writer.close()
-    >>> pd.read_csv(os.path.join(folder, "s.csv")).to_dict("list")
+    >>> pd.read_csv(os.path.join(folder, "s.csv"), float_precision="round_trip").to_dict("list")
     {'scenario': [0, 1, 2], 'churn': [0.1, 0.2, 0.15], 'roq': [2.5, 3.0, 2.75]}
     """
 
@@ -95,7 +95,7 @@ class SampleWriter:
             if self._handle is None:
                 self._handle = open(self.path, "w", newline="", encoding="utf-8")
                 self._handle.write(",".join(self.columns) + "\n")
-            pd.DataFrame(columns).to_csv(self._handle, header=False, index=False, float_format="%.17g", lineterminator="\n")
+            pd.DataFrame(columns).to_csv(self._handle, header=False, index=False, lineterminator="\n")
         self._next += length
 
     def close(self) -> None:
