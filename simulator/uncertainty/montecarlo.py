@@ -515,7 +515,7 @@ class MonteCarloResult:
             f"{self.samples:,} scenarios, sampler {self.sampler}, seed {self.seed}"
             f" ({self.elapsed:.2f} s, {self.scenarios_per_second / 1e6:.2f} million scenarios/s"
             + (f", engine {self.engine} with {self.workers} worker{'s' if self.workers != 1 else ''})" if self.engine != "local" else ")"),
-            f"{provenance['package']}; scenario sha256 {provenance['scenario_sha256'][:16]} ({self.scenario.source or 'built-in'}); engine {provenance['engine']}",
+            f"{provenance['package']}; scenario sha256 {provenance['scenario_sha256'][:16]} ({self.scenario.source or 'built-in'})",
             "rank correlations requested: " + (requested if isinstance(requested, str) else ", ".join(f"{k} {v:+.2f}" for k, v in requested.items())),
             "",
         ]

@@ -795,15 +795,7 @@ def finalize(partial: SobolPartial, conf_level: float = 0.95, ci_method: str = "
             gradient = C / V[0] - np.outer(grad_V, L[0] / V[0] ** 2)
             variance = np.einsum("ki,kl,li->i", gradient, covariance, gradient) / n_rows
             conf = z_value * np.sqrt(np.clip(variance, 0.0, None)) if ok[0] else np.zeros(n_indices)
-    result = {"S1": point[:D].copy(), "S1_conf": conf[:D].copy(), "ST": point[D : 2 * D].copy(), "ST_conf": conf[D : 2 * D].copy()}
-    if partial.calc_second_order:
-        j, k = layout.pairs
-        S2 = np.full((D, D), np.nan)
-        S2_conf = np.full((D, D), np.nan)
-        S2[j, k] = point[2 * D :]
-        S2_conf[j, k] = conf[2 * D :]
-        result["S2"], result["S2_conf"] = S2, S2_conf
-    return result
+    return _layout_result(partial, point, conf)
 
 
 # --------------------------------------------------------------------------------------
