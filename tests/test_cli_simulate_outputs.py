@@ -148,3 +148,10 @@ def test_compare_difference_interval_is_honest_and_engine_independent():
     difference = one.to_frame().loc["roq", "difference"]
     assert difference == pytest.approx(rb.statistics["roq"]["mean"] - ra.statistics["roq"]["mean"], rel=1e-9)
     assert one.to_frame().loc["roq", "difference_ci95_halfwidth"] < 0.2 * ra.statistics["roq"]["mean_halfwidth"]
+
+
+@pytest.mark.parametrize("command", [[], ["simulate"], ["sensitivity"], ["compare"]])
+def test_help_texts_render(command, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--help"])
+    assert stop.value.code == 0 and "usage: roq" in capsys.readouterr().out

@@ -19,7 +19,7 @@ from .simulate import add_engine_options, add_out_option, add_run_options, count
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "compare",
-        help="two scenarios side by side on common random numbers: B - A with 95% intervals, P(B > A)",
+        help="two scenarios side by side on common random numbers: B - A with 95%% intervals, P(B > A)",
         description="Run scenarios A and B on the same random numbers (same seed, sampler and samples) and report each "
         "output's mean in A and B, the paired difference B - A with its 95% interval, and P(B > A).",
     )
