@@ -1,0 +1,1 @@
+"""Relationship analytics from customer records (policy tables)."""
