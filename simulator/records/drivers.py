@@ -35,7 +35,7 @@ from ..errors import RoqInputError
 from .portfolio import Portfolio, SCORE_COLUMNS
 from .retention import customer_periods
 
-__all__ = ["LogisticResult", "logistic_regression", "renewal_drivers", "driver_data", "hosmer_lemeshow_groups", "auc"]
+__all__ = ["LogisticResult", "logistic_regression", "renewal_drivers", "driver_data", "period_means", "hosmer_lemeshow_groups", "auc"]
 
 _MAX_ITERATIONS = 100
 
@@ -271,7 +271,10 @@ def logistic_regression(y, X, names=None, *, conf_level: float = 0.95, cut_value
         p = expit(design @ beta)
         weight = p * (1 - p)
         information = (design * weight[:, None]).T @ design
-        step = np.linalg.solve(information, design.T @ (y - p))
+        try:
+            step = np.linalg.solve(information, design.T @ (y - p))
+        except np.linalg.LinAlgError:
+            raise RoqInputError("y", "the outcome is (almost) perfectly separated by a predictor: odds ratios are not finite") from None
         scale = 1.0
         while True:  # step halving keeps every iteration uphill
             candidate = beta + scale * step
@@ -282,6 +285,8 @@ def logistic_regression(y, X, names=None, *, conf_level: float = 0.95, cut_value
         beta, current = candidate, value
         if np.max(np.abs(scale * step)) < tolerance:
             break
+        if np.max(np.abs(beta)) > 50:
+            break  # diverging: separation (refused below)
     else:
         raise RoqInputError("y", "the fit did not converge: the outcome is (almost) perfectly separated by a predictor")
     if np.max(np.abs(beta)) > 30:
@@ -353,6 +358,21 @@ def auc(y, score, *, conf_level: float = 0.95) -> dict:
     return {"AUC": float(area), "S.E.": se, "lower": float(max(area - z * se, 0.0)), "upper": float(min(area + z * se, 1.0))}
 
 
+def period_means(portfolio: Portfolio, cp, columns) -> np.ndarray:
+    """Per customer-period (``cp`` from :func:`~simulator.records.retention.customer_periods`),
+    the mean of each column over the customer's rows of that period (NaN when none is given)."""
+    n_cells = len(cp.customer)
+    X = np.empty((n_cells, len(columns)))
+    for j, name in enumerate(columns):
+        values = portfolio.policies[name].to_numpy()
+        present = ~np.isnan(values)
+        total = np.bincount(cp.row_index, weights=np.where(present, values, 0.0), minlength=n_cells)
+        count = np.bincount(cp.row_index, weights=present.astype(float), minlength=n_cells)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            X[:, j] = np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
+    return X
+
+
 def driver_data(portfolio: Portfolio, drivers=None) -> tuple[np.ndarray, np.ndarray, list[str], int, dict]:
     """The renewal cases of a portfolio: ``(y, X, names, dropped, index)``.
 
@@ -373,15 +393,7 @@ def driver_data(portfolio: Portfolio, drivers=None) -> tuple[np.ndarray, np.ndar
             if name not in portfolio.policies.columns or portfolio.policies[name].dtype.kind != "f":
                 raise RoqInputError("drivers", f"{name!r} is not a numeric column of {portfolio.source} (score columns: {', '.join(portfolio.score_columns) or 'none'})")
     cp = customer_periods(portfolio)
-    n_cells = len(cp.customer)
-    X = np.empty((n_cells, len(drivers)))
-    for j, name in enumerate(drivers):
-        values = portfolio.policies[name].to_numpy()
-        present = ~np.isnan(values)
-        total = np.bincount(cp.row_index, weights=np.where(present, values, 0.0), minlength=n_cells)
-        count = np.bincount(cp.row_index, weights=present.astype(float), minlength=n_cells)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            X[:, j] = np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
+    X = period_means(portfolio, cp, drivers)
     cases = cp.observed_next
     complete = cases & np.isfinite(X).all(axis=1)
     dropped = int(cases.sum() - complete.sum())

@@ -147,14 +147,19 @@ class KaplanMeierResult:
         return float(below.iloc[0]) if len(below) else float("inf")
 
     def yearly(self, years: int | None = None) -> pd.DataFrame:
-        """S at whole years 0..``years`` (default: the last observed whole year), with its interval."""
-        last = int(np.floor(self.table["time"].max())) if years is None else int(years)
-        grid = np.arange(0, last + 1, dtype=float)
-        lower, upper = self.interval_at(grid)
-        survival = self.survival_at(grid)
-        lower = np.where(grid <= self.table["time"].iloc[0], 1.0, lower)
-        upper = np.where(grid <= self.table["time"].iloc[0], 1.0, upper)
-        return pd.DataFrame({"year": grid.astype(int), "survival": survival, "lower": lower, "upper": upper})
+        """Survival after k = 0, 1, ... renewals: S read at k + 0.5 years, with its interval.
+
+        Annual terms end 365 or 366 days after they start, so lapses at the k-th
+        anniversary fall on either side of k years; reading half a year later gives the
+        share of relationships that passed the k-th anniversary.
+        """
+        last = int(np.floor(self.table["time"].max() - 0.5)) if years is None else int(years)
+        grid = np.arange(0, max(last, 0) + 1, dtype=float)
+        read_at = np.where(grid == 0, 0.0, grid + 0.5)
+        lower, upper = self.interval_at(read_at)
+        survival = self.survival_at(read_at)
+        return pd.DataFrame({"year": grid.astype(int), "survival": survival, "lower": np.where(grid == 0, 1.0, lower),
+                             "upper": np.where(grid == 0, 1.0, upper)})
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
