@@ -58,7 +58,7 @@ class RecordsAnalysis:
         if self.drivers is not None:
             parts += ["", self.drivers.summary()]
         parts += ["", self.values.summary(),
-                  f"A renewal uplift of {self.uplift['uplift']:.2%} points changes relationship capital by {self.uplift['change']:,.0f} ({self.uplift['change_share']:+.2%}).",
+                  f"A renewal uplift of {self.uplift['uplift'] * 100:.2f} percentage points changes relationship capital by {self.uplift['change']:,.0f} ({self.uplift['change_share']:+.2%}).",
                   "", self.hvc.summary(), "",
                   f"ROQ model inputs from the records: baseline_retention = {self.roq_inputs['baseline_retention']:.4f}, retention = {self.roq_inputs['retention']:.4f}"]
         return "\n".join(parts)
