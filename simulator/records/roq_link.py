@@ -63,6 +63,12 @@ def roq_parameters(measured_retention: float, uplift: float, *, base: dict | Non
         parameters.pop(conflicting, None)
     parameters["baseline_retention"] = measured
     parameters["retention"] = min(max(measured + u, 0.0), 1.0)
+    churn = parameters.get("churn")
+    if churn is not None and np.ndim(churn) == 0:
+        for name, value in (("measured_retention", measured), ("uplift", parameters["retention"])):
+            if value > 1 - float(churn) + 1e-12:
+                raise RoqInputError(name, f"retention {value:.4f} exceeds 1 - churn = {1 - float(churn):.4f} of the base inputs (the firm cannot keep "
+                                          "customers who left the market): give a smaller uplift or base inputs with a lower market churn")
     if margin is not None:
         parameters["margin"] = float(margin)
     return parameters
