@@ -131,10 +131,12 @@ def REC_CUSTOMER_VALUE(policies, discount_rate, margin_rate=0.2, retention="driv
     values = records.customer_values(policies, discount_rate=discount_rate, margin_rate=margin_rate, retention=retention)
     change = values.uplift(uplift)
     clv = values.customers["clv"]
-    return key_values([("Customers in force", len(clv)), ("Relationship capital", values.relationship_capital), ("Mean CLV", clv.mean()),
-                       ("Median CLV", clv.median()), ("Mean retention", values.customers["retention"].mean()), ("Uplift", change["uplift"]),
-                       ("Relationship capital after uplift", change["relationship_capital_after"]), ("Change", change["change"]),
-                       ("Change share", change["change_share"])])
+    return table(["Statistic", "Value", "Unit"], [
+        ["Customers in force", len(clv), "customers"], ["Relationship capital", values.relationship_capital, "currency"],
+        ["Mean CLV", clv.mean(), "currency per customer"], ["Median CLV", clv.median(), "currency per customer"],
+        ["Mean retention", values.customers["retention"].mean(), "fraction per year"], ["Uplift", change["uplift"], "fraction (points of retention)"],
+        ["Relationship capital after uplift", change["relationship_capital_after"], "currency"], ["Change", change["change"], "currency"],
+        ["Change share", change["change_share"], "fraction of relationship capital"]])
 
 
 @xw.func(category=CATEGORY)

@@ -73,7 +73,7 @@ def test_survival_drivers_and_fit():
 def test_clv_value_hvc_and_roq_inputs():
     assert scalar("REC_CLV", 1000, 0.8, 0.1) == pytest.approx(1000 * 0.8 / 0.3)
     assert scalar("REC_CLV", 1000, 0.8, 0.1, 1) == pytest.approx(1000 * 0.8 / 1.1)
-    value = {r[0]: r[1] for r in call("REC_CUSTOMER_VALUE", POLICIES, 0.1, 0.2, 0.85, 0.05)[1:]}
+    value = {r[0]: r[1] for r in call("REC_CUSTOMER_VALUE", POLICIES, 0.1, 0.2, 0.85, 0.05)[1:]}  # Statistic | Value | Unit
     engine = records.customer_values(PORTFOLIO, discount_rate=0.1, margin_rate=0.2, retention=0.85)
     assert value["Relationship capital"] == pytest.approx(engine.relationship_capital, rel=1e-12)
     assert value["Change"] == pytest.approx(engine.uplift(0.05)["change"], rel=1e-12)

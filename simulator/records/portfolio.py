@@ -138,7 +138,9 @@ class Portfolio:
     @property
     def periods(self) -> np.ndarray:
         """The underwriting periods present, ascending."""
-        return np.unique(self.policies["period"].to_numpy())
+        from ._arrays import unique_sorted
+
+        return unique_sorted(self.policies["period"].to_numpy())
 
     @property
     def score_columns(self) -> tuple[str, ...]:
@@ -147,14 +149,14 @@ class Portfolio:
 
     def customer_first(self, column: str) -> np.ndarray:
         """Per customer, the value of ``column`` on its earliest policy row."""
-        order = np.lexsort((self.policies["start_date"].to_numpy(), self.customer_codes))
-        codes = self.customer_codes[order]
-        first = np.ones(len(codes), dtype=bool)
-        first[1:] = codes[1:] != codes[:-1]
-        values = self.policies[column].to_numpy()[order][first]
-        out = np.empty(self.n_customers, dtype=values.dtype)
-        out[codes[first]] = values
-        return out
+        if getattr(self, "_first_rows", None) is None:
+            order = np.lexsort((self.policies["start_date"].to_numpy(), self.customer_codes))
+            codes = self.customer_codes[order]
+            first = np.ones(len(codes), dtype=bool)
+            first[1:] = codes[1:] != codes[:-1]
+            self._first_rows = np.empty(self.n_customers, dtype=np.int64)
+            self._first_rows[codes[first]] = order[first]
+        return self.policies[column].to_numpy()[self._first_rows]
 
     def __repr__(self) -> str:
         return f"Portfolio({self.source}: {self.n_policies} policy terms, {self.n_customers} customers, periods {self.periods.min()}-{self.periods.max()})"
@@ -208,11 +210,19 @@ def _first_row(codes: np.ndarray, bad_uniques: np.ndarray) -> int:
 def _text_column(frame: pd.DataFrame, column: str, source: str, *, required: bool) -> np.ndarray:
     """A text column as an object array of stripped strings (None where blank)."""
     codes, uniques = _factorized(frame[column])
-    blank = np.fromiter((_is_blank_value(v) for v in uniques), bool, len(uniques))
+    if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
+        # all text (a CSV): strip and test for blanks in Arrow, not one Python call per value
+        stripped = pd.Series(uniques, dtype="string[pyarrow]").str.strip()
+        blank = (stripped.isna() | stripped.eq("")).to_numpy(dtype=bool)
+        clean = stripped.astype(object).to_numpy()
+        clean[blank] = None
+    else:
+        blank = np.fromiter((_is_blank_value(v) for v in uniques), bool, len(uniques))
+        # ids typed as numbers (Excel sends 1001 as 1001.0) read as 1001
+        clean = np.array([None if b else (str(int(v)) if isinstance(v, float) and v == int(v) else str(v).strip()) for v, b in zip(uniques, blank)],
+                         dtype=object)
     if required and blank.any():
         raise RoqInputError(_where(source, _first_row(codes, blank), column), "is blank")
-    # ids typed as numbers (Excel sends 1001 as 1001.0) read as 1001
-    clean = np.array([None if b else (str(int(v)) if isinstance(v, float) and v == int(v) else str(v).strip()) for v, b in zip(uniques, blank)], dtype=object)
     return clean[codes]
 
 
@@ -509,15 +519,29 @@ def read_policies(path, *, lines=None, extra_scores=()) -> Portfolio:
         raise RoqInputError(str(path), "is a directory, not a CSV file")
     try:
         header = pd.read_csv(path, nrows=0, engine="c").columns
-        # ids and dates stay text (an id 0012 keeps its zeros; dates are parsed and checked here)
-        text_columns = {name: str for name in header if _canonical(name) in ("policy_id", "customer_id", "start_date", "end_date", "line", "risk", "unit", "segment")}
-        frame = pd.read_csv(path, dtype=text_columns, keep_default_na=False, na_values=[""], engine="c", low_memory=False)
     except UnicodeDecodeError:
         raise RoqInputError(str(path), "is not a UTF-8 text (CSV) file") from None
     except pd.errors.EmptyDataError:
         raise RoqInputError(source, "is empty: give a header row (policy_id, customer_id, line, ...) and one row per policy term") from None
-    except pd.errors.ParserError as error:
-        match = re.search(r"line (\d+)", str(error))
-        where = f"{source}: row {match.group(1)}" if match else source
-        raise RoqInputError(where, f"is not a well-formed CSV row ({str(error).splitlines()[0]})") from None
+    # ids and categories stay text (an id 0012 keeps its zeros); dates and numbers are checked here
+    text = [name for name in header if _canonical(name) in ("policy_id", "customer_id", "line", "risk", "unit", "segment", "start_date", "end_date")]
+    frame = None
+    try:
+        # Arrow's multi-threaded reader, columns kept as Arrow arrays (no Python object per cell)
+        import pyarrow as pa
+        from pyarrow import csv as pa_csv
+
+        table = pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(column_types={name: pa.string() for name in text}))
+        frame = table.to_pandas(types_mapper=pd.ArrowDtype)
+    except Exception:  # no pyarrow, malformed rows, mixed encodings: the C reader below names the line
+        frame = None
+    if frame is None:
+        try:
+            frame = pd.read_csv(path, dtype={name: str for name in text}, keep_default_na=False, na_values=[""], engine="c", low_memory=False)
+        except UnicodeDecodeError:
+            raise RoqInputError(str(path), "is not a UTF-8 text (CSV) file") from None
+        except pd.errors.ParserError as error:
+            match = re.search(r"line (\d+)", str(error))
+            where = f"{source}: row {match.group(1)}" if match else source
+            raise RoqInputError(where, f"is not a well-formed CSV row ({str(error).splitlines()[0]})") from None
     return validate_policies(frame, source=source, lines=lines, extra_scores=extra_scores)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RoqInputError
+from ._arrays import member, unique_inverse, unique_sorted
 from .portfolio import Portfolio
 
 __all__ = ["CustomerPeriods", "customer_periods", "RetentionResult", "retention_outcomes", "customer_groups", "GROUP_COLUMNS"]
@@ -63,16 +64,27 @@ class CustomerPeriods:
 
 
 def customer_periods(portfolio: Portfolio) -> CustomerPeriods:
-    """Aggregate policy terms to customer-periods (vectorised: sort, unique, bincount)."""
+    """Aggregate policy terms to customer-periods (vectorised: sort, unique, bincount).
+
+    Computed once per portfolio and kept on it (every analysis starts from it).
+    """
+    cached = getattr(portfolio, "_customer_periods", None)
+    if cached is not None:
+        return cached
+    portfolio._customer_periods = _customer_periods(portfolio)
+    return portfolio._customer_periods
+
+
+def _customer_periods(portfolio: Portfolio) -> CustomerPeriods:
     policies = portfolio.policies
     period = policies["period"].to_numpy()
     first, last = int(period.min()), int(period.max())
     width = last - first + 2  # one spare slot so that key + 1 never reaches the next customer
     key = portfolio.customer_codes * width + (period - first)
-    keys, row_index = np.unique(key, return_inverse=True)
+    keys, row_index = unique_inverse(key)
     premium = np.bincount(row_index, weights=policies["premium"].to_numpy(), minlength=len(keys))
     line_codes, line_names = pd.factorize(policies["line"])
-    pairs = np.unique(key * len(line_names) + line_codes)
+    pairs = unique_sorted(key * len(line_names) + line_codes)
     pair_keys = pairs // len(line_names)
     lines = np.bincount(np.searchsorted(keys, pair_keys), minlength=len(keys))
     position = np.searchsorted(keys, keys + 1)
@@ -81,8 +93,8 @@ def customer_periods(portfolio: Portfolio) -> CustomerPeriods:
     premium_next = np.where(active_next, premium[position_clipped], 0.0)
     # a pair (customer, t + 1, line) whose (customer, t, line) does not exist is a new line
     previous = pairs - len(line_names)
-    had_line = np.isin(previous, pairs)
-    had_customer = np.isin(pair_keys - 1, keys)
+    had_line = member(previous, pairs)
+    had_customer = member(pair_keys - 1, keys)
     new_pair = had_customer & ~had_line
     new_line_next = np.zeros(len(keys), dtype=bool)
     new_line_next[np.searchsorted(keys, pair_keys[new_pair] - 1)] = True

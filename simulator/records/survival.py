@@ -23,6 +23,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from ..errors import RoqInputError
+from ._arrays import unique_inverse
 from .portfolio import Portfolio
 from .retention import customer_groups
 
@@ -62,6 +63,13 @@ def relationships(portfolio: Portfolio, *, as_of=None, grace_days: int = 31) -> 
     if isinstance(grace_days, bool) or not isinstance(grace_days, (int, np.integer)) or not 0 <= grace_days <= 366:
         raise RoqInputError("grace_days", f"must be a whole number of days from 0 to 366, got {grace_days!r}")
     as_of = _as_of(portfolio, as_of)
+    cache = portfolio.__dict__.setdefault("_relationships", {})
+    if (as_of, grace_days) not in cache:
+        cache[(as_of, grace_days)] = _relationships(portfolio, as_of, grace_days)
+    return cache[(as_of, grace_days)].copy()
+
+
+def _relationships(portfolio: Portfolio, as_of, grace_days) -> pd.DataFrame:
     policies = portfolio.policies
     codes = portfolio.customer_codes
     start = policies["start_date"].to_numpy()
@@ -207,7 +215,7 @@ def kaplan_meier(durations, events, *, conf_level: float = 0.95, label: str = "A
     if not 0 < conf_level < 1:
         raise RoqInputError("conf_level", f"must be between 0 and 1 (0.95 = 95%), got {conf_level}")
     events = events.astype(bool)
-    times, inverse = np.unique(durations, return_inverse=True)
+    times, inverse = unique_inverse(durations)
     deaths = np.bincount(inverse, weights=events.astype(float), minlength=len(times))
     removed = np.bincount(inverse, minlength=len(times)).astype(float)
     if times[0] != 0.0:  # the curve starts at S(0) = 1 with everyone at risk
