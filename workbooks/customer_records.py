@@ -205,8 +205,12 @@ def _value(sheet, policies, values, names) -> None:
     sheet.note(row, 3, "The add-in (green) and Excel's own formula (white) agree.", italic=True)
     row += 2
     arguments = [policies, names["discount_rate"], names["margin_rate"], '"drivers"', names["uplift"]]
+    first = row + 1
     _table(sheet, row, "Relationship capital of the customers in force (retention: each customer's modelled renewal)", "REC_CUSTOMER_VALUE",
-           arguments, [values, 0.10, 0.20, "drivers", 0.01], ["text", "general", "text"])
+           arguments, [values, 0.10, 0.20, "drivers", 0.01], ["text", "money", "text"])
+    # one number format per row of the spilled table (customers, money, fractions)
+    for offset, kind in enumerate(["int", "money", "money", "money", "pct", "pct", "money", "money", "pct"], start=1):
+        sheet.ws.write_blank(first + offset, 1, None, sheet.styles.get("addin", kind))
     sheet.finish(freeze_row=3)
 
 
