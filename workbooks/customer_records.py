@@ -6,7 +6,7 @@ plain cells; users paste their own table over it (same header). The result sheet
 add-in's REC_ functions on that range: outcomes per period and segment, survival of
 relationships, the renewal drivers as SPSS reports them, customer value and relationship
 capital, the HVC funnel of Table 4, and the measured retention as ROQ model inputs feeding
-ROQ_MODEL. The Value sheet checks REC_CLV against the closed form typed as an Excel formula.
+ROQ_MODEL. The Value sheet checks ROQ_CLV against the closed form typed as an Excel formula.
 """
 
 from __future__ import annotations
@@ -155,32 +155,32 @@ def _table(sheet: SheetWriter, row: int, title: str, function: str, arguments_ce
 
 
 def _outcomes(sheet, policies, values, names) -> None:
-    row = sheet.title("Renewal, retention, premium retention and cross-buying", "=REC_OUTCOMES(Policies) and =REC_RETENTION(Policies, \"segment\")")
+    row = sheet.title("Renewal, retention, premium retention and cross-buying", "=ROQ_REC_OUTCOMES(Policies) and =ROQ_REC_RETENTION(Policies, \"segment\")")
     sheet.widths(12, 12, 12, 12, 16, 12, 12, 12, 12, 12, 12, 12, 12, 12)
-    row = _table(sheet, row, "Per period (retention: into the next period)", "REC_OUTCOMES", [policies], [values],
+    row = _table(sheet, row, "Per period (retention: into the next period)", "ROQ_REC_OUTCOMES", [policies], [values],
                  ["count", "int", "int", "int", "money"] + ["pct1"] * 6 + ["ratio", "pct1", "pct1"],
                  "The last period has no next period: its retention cells are blank.")
-    row = _table(sheet, row, "Pooled over periods, by segment", "REC_RETENTION", [policies, '"segment"'], [values, "segment"],
+    row = _table(sheet, row, "Pooled over periods, by segment", "ROQ_REC_RETENTION", [policies, '"segment"'], [values, "segment"],
                  ["text", "int"] + ["pct1"] * 5 + ["ratio", "pct1", "pct1"])
     sheet.finish(freeze_row=3)
 
 
 def _survival(sheet, policies, values, names) -> None:
-    row = sheet.title("Survival of customer relationships (Kaplan-Meier)", "=REC_SURVIVAL(Policies, \"segment\"): share still a customer after k renewals")
+    row = sheet.title("Survival of customer relationships (Kaplan-Meier)", "=ROQ_REC_SURVIVAL(Policies, \"segment\"): share still a customer after k renewals")
     sheet.widths(14, 8, 12, 12, 12)
-    _table(sheet, row, "Survival after each renewal, with the 95% interval (exponential Greenwood)", "REC_SURVIVAL", [policies, '"segment"'],
+    _table(sheet, row, "Survival after each renewal, with the 95% interval (exponential Greenwood)", "ROQ_REC_SURVIVAL", [policies, '"segment"'],
            [values, "segment"], ["text", "count", "pct1", "pct1", "pct1"])
     sheet.finish(freeze_row=3)
 
 
 def _drivers(sheet, policies, values, names) -> None:
-    row = sheet.title("What moves renewal: binary logistic regression (SPSS layout)", "=REC_DRIVERS(Policies), =REC_DRIVERS_FIT(Policies), =REC_MARGINAL_EFFECTS(Policies)")
+    row = sheet.title("What moves renewal: binary logistic regression (SPSS layout)", "=ROQ_REC_DRIVERS(Policies), =ROQ_REC_DRIVERS_FIT(Policies), =ROQ_REC_MARGINAL_EFFECTS(Policies)")
     sheet.widths(26, 12, 12, 12, 8, 10, 10, 14, 14)
-    row = _table(sheet, row, "Variables in the Equation", "REC_DRIVERS", [policies], [values],
+    row = _table(sheet, row, "Variables in the Equation", "ROQ_REC_DRIVERS", [policies], [values],
                  ["text", "ratio4", "ratio4", "score3", "count", "ratio4", "ratio4", "ratio4", "ratio4"],
                  "Exp(B): odds ratio per scale point; effort is customer effort (higher = harder), so its odds ratio is below 1.")
-    row = _table(sheet, row, "Model fit and discrimination", "REC_DRIVERS_FIT", [policies], [values], ["text", "general"])
-    _table(sheet, row, "Average marginal effects: change in P(renew) per scale point", "REC_MARGINAL_EFFECTS", [policies], [values],
+    row = _table(sheet, row, "Model fit and discrimination", "ROQ_REC_DRIVERS_FIT", [policies], [values], ["text", "general"])
+    _table(sheet, row, "Average marginal effects: change in P(renew) per scale point", "ROQ_REC_MARGINAL_EFFECTS", [policies], [values],
            ["text", "ratio4", "ratio4", "ratio", "ratio4", "ratio4", "ratio4"])
     sheet.finish(freeze_row=3)
 
@@ -200,13 +200,13 @@ def _value(sheet, policies, values, names) -> None:
     i = sheet.excel(row, 1, names["discount_rate"], "pct")
     row += 1
     sheet.label(row, 0, "CLV = m r / (1 + i - r)")
-    sheet.addin(row, 1, "REC_CLV", m, r, i, kind="money")
+    sheet.addin(row, 1, "ROQ_CLV", m, r, i, kind="money")
     sheet.excel(row, 2, f"{m}*{r}/(1+{i}-{r})", "money")
     sheet.note(row, 3, "The add-in (green) and Excel's own formula (white) agree.", italic=True)
     row += 2
     arguments = [policies, names["discount_rate"], names["margin_rate"], '"drivers"', names["uplift"]]
     first = row + 1
-    _table(sheet, row, "Relationship capital of the customers in force (retention: each customer's modelled renewal)", "REC_CUSTOMER_VALUE",
+    _table(sheet, row, "Relationship capital of the customers in force (retention: each customer's modelled renewal)", "ROQ_REC_CUSTOMER_VALUE",
            arguments, [values, 0.10, 0.20, "drivers", 0.01], ["text", "money", "text"])
     # one number format per row of the spilled table (customers, money, fractions)
     for offset, kind in enumerate(["int", "money", "money", "money", "pct", "pct", "money", "money", "pct"], start=1):
@@ -215,26 +215,26 @@ def _value(sheet, policies, values, names) -> None:
 
 
 def _hvc(sheet, policies, values, names) -> None:
-    row = sheet.title("High Value Customers: stage 1 of Kurniawan's Table 4", "=REC_HVC(Policies, tenure, lines, share, risk): customers left after each criterion")
+    row = sheet.title("High Value Customers: stage 1 of Kurniawan's Table 4", "=ROQ_REC_HVC(Policies, tenure, lines, share, risk): customers left after each criterion")
     sheet.widths(48, 12, 18, 14, 14)
     arguments = [policies, names["min_tenure_years"], names["min_lines"], names["contribution_share"], names["max_risk"]]
-    _table(sheet, row, "The HVC funnel (stages 2-4 of the table are management actions, not facts in the records)", "REC_HVC", arguments,
+    _table(sheet, row, "The HVC funnel (stages 2-4 of the table are management actions, not facts in the records)", "ROQ_REC_HVC", arguments,
            [values, 3, 1, 0.8, "moderate"], ["text", "int", "money", "pct1", "pct1"])
     sheet.finish(freeze_row=3)
 
 
 def _roq(sheet, policies, values, names) -> None:
-    row = sheet.title("The measured retention as ROQ model inputs", "=REC_ROQ_INPUTS(Policies, uplift) feeds =ROQ_MODEL(...): a quality programme priced from records")
+    row = sheet.title("The measured retention as ROQ model inputs", "=ROQ_REC_MODEL_INPUTS(Policies, uplift) feeds =ROQ_MODEL(...): a quality programme priced from records")
     sheet.widths(34, 20, 80)
     row = sheet.section(row, "Model inputs: built-in scenario, retention measured from the records", width=3)
-    shape = _shape("REC_ROQ_INPUTS", values, 0.01)
-    last_row, _ = sheet.spill(row, 0, "REC_ROQ_INPUTS", policies, names["uplift"], shape=shape, kinds=["text", "general"])
+    shape = _shape("ROQ_REC_MODEL_INPUTS", values, 0.01)
+    last_row, _ = sheet.spill(row, 0, "ROQ_REC_MODEL_INPUTS", policies, names["uplift"], shape=shape, kinds=["text", "general"])
     inputs = area(row, 0, last_row, 1)
     row = last_row + 2
     row = sheet.section(row, "Return on Quality of the programme", width=3)
     from addin import roq_functions
 
-    model_shape = roq_functions.ROQ_MODEL(_shape_rows("REC_ROQ_INPUTS", values, 0.01))
+    model_shape = roq_functions.ROQ_MODEL(_shape_rows("ROQ_REC_MODEL_INPUTS", values, 0.01))
     sheet.spill(row, 0, "ROQ_MODEL", inputs, shape=(len(model_shape), max(len(r) for r in model_shape)), kinds=["text", "general", "text"])
     sheet.finish(freeze_row=3)
 
