@@ -212,7 +212,10 @@ def _text_column(frame: pd.DataFrame, column: str, source: str, *, required: boo
     codes, uniques = _factorized(frame[column])
     if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
         # all text (a CSV): strip and test for blanks in Arrow, not one Python call per value
-        stripped = pd.Series(uniques, dtype="string[pyarrow]").str.strip()
+        try:
+            stripped = pd.Series(uniques, dtype="string[pyarrow]").str.strip()
+        except ImportError:  # no pyarrow (e.g. a minimal xlwings Lite bundle): pandas' own strings
+            stripped = pd.Series(uniques, dtype="string").str.strip()
         blank = (stripped.isna() | stripped.eq("")).to_numpy(dtype=bool)
         clean = stripped.astype(object).to_numpy()
         clean[blank] = None
