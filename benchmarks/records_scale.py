@@ -13,7 +13,7 @@ timed), then times, best of ``--repeat``, alternating in one process:
   libraries a user would otherwise call; no validation, no outcomes, no CLV, no staging).
 
 Peak memory (RSS) is measured in a separate pass: a fresh subprocess runs the project
-analysis once and reports ``ru_maxrss``, so no tracing slows the timed runs. The load
+analysis once and reports its ``VmHWM``, so no tracing slows the timed runs. The load
 average is printed: the machine is shared, so times are upper bounds.
 """
 
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -63,10 +62,17 @@ def _baseline(path):
 
 
 def _peak_rss(path) -> int:
-    code = ("import resource, sys; sys.path.insert(0, %r); from benchmarks.records_scale import _project; _project(%r); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)") % (str(Path(__file__).resolve().parent.parent), str(path))
+    """Peak resident memory of a fresh process running the project once (bytes).
+
+    Read from ``VmHWM`` in ``/proc/self/status``: the high-water mark of the process's own
+    address space. (``ru_maxrss`` would not do: Linux carries the parent's peak over fork
+    and exec, so the child would report this benchmark's own memory.)
+    """
+    code = ("import sys; sys.path.insert(0, %r); from benchmarks.records_scale import _project; _project(%r); "
+            "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])") % (
+        str(Path(__file__).resolve().parent.parent), str(path))
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600)
-    return int(completed.stdout.strip().splitlines()[-1]) * 1024  # ru_maxrss is in KiB on Linux
+    return int(completed.stdout.strip().splitlines()[-1]) * 1024  # kB
 
 
 def main(argv=None) -> int:
