@@ -9,14 +9,15 @@ one argument position while the others are valid (the check of the bad argument 
 really reached). Used by ``tests/test_addin_fuzz.py`` (xlwings' dispatcher, every class in
 every position) and by the real-Server test (a sample, over HTTP).
 
-Plain data only: no xlwings import, so any test can import this module.
+Plain data only (the chain scenario is read from the engine's data file): no xlwings
+import, so any test can import this module.
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["BAD_INPUTS", "RANGE_ONLY", "HUGE", "GOOD_CALLS", "SCENARIO_ROWS"]
+__all__ = ["BAD_INPUTS", "RANGE_ONLY", "HUGE", "GOOD_CALLS", "SCENARIO_ROWS", "CHAIN_ROWS", "POLICY_ROWS"]
 
 
 def _error(text: str, kind: str) -> dict:
@@ -133,6 +134,42 @@ _PARAMETERS = [  # Singgih's case study as ROQ_CASESTUDY_PARAMETERS spills it
     ["annual_cost", 699000000, None, None, None, None],
 ]
 
+def _chain_rows() -> list[list]:
+    """The survey-to-ROQ scenario (Singgih's case) as ROQ_CHAIN_TEMPLATE spills it, blanks as None."""
+    from importlib import resources
+
+    from simulator.uncertainty import load_scenario
+
+    rows = load_scenario(resources.files("simulator") / "data" / "survey_chain_scenario.toml").to_rows()
+    width = max(len(row) for row in rows)
+    return [[None if v == "" else v for v in row] + [None] * (width - len(row)) for row in rows]
+
+
+#: The survey-to-ROQ scenario table (survey.* and programme.* rows).
+CHAIN_ROWS = _chain_rows()
+
+
+def _policy_rows(n: int = 12) -> list[list]:
+    """A small generated policy table as Excel holds it (dates as serial numbers), for the ROQ_REC_ functions."""
+    import numpy as np
+
+    from simulator import records
+
+    columns = ["policy_id", "customer_id", "segment", "unit", "line", "start_date", "end_date", "premium", "renewed", "risk",
+               "experience", "trust", "effort", "complaint_resolution"]
+    rows = [columns]
+    for record in records.generate_portfolio(n, seed=11).policies[columns].itertuples(index=False):
+        values = list(record)
+        for j in (5, 6):
+            values[j] = int((np.datetime64(values[j]) - np.datetime64("1899-12-30")).astype(int))
+        values[8] = None if values[8] is None or str(values[8]) in ("<NA>", "nan") else int(values[8])
+        rows.append([v.item() if hasattr(v, "item") else v for v in values])
+    return rows
+
+
+#: A generated insurance policy table (a few dozen policies, every column the ROQ_REC_ functions read).
+POLICY_ROWS = _policy_rows()
+
 #: One valid call per Excel function: name -> the argument list as the dispatcher gets it.
 GOOD_CALLS: dict[str, list] = {
     "SQ_SLOVIN": [_cell(70), _cell(0.05)],
@@ -207,4 +244,26 @@ GOOD_CALLS: dict[str, list] = {
     "ROQ_SCENARIO_TEMPLATE": [],
     "ROQ_SURVEY_RETENTION": [[[4, 10, 21], [20, 17, 4], [6, 2, 0]], _cell("satisfied_or_delighted"), _cell(0.95)],
     "ROQ_SHIFTED_MIX": [_cell(0.4167), _cell(0.0952), _cell(0.5), _cell(0.42), _cell(0.7)],
+    "ROQ_CHAIN_TEMPLATE": [],
+    "ROQ_REC_OUTCOMES": [POLICY_ROWS, _cell("segment")],
+    "ROQ_REC_RETENTION": [POLICY_ROWS, _cell("segment")],
+    "ROQ_REC_SURVIVAL": [POLICY_ROWS, None],
+    "ROQ_REC_DRIVERS": [POLICY_ROWS, _row(["trust", "effort"])],
+    "ROQ_REC_DRIVERS_FIT": [POLICY_ROWS, _row(["trust", "effort"])],
+    "ROQ_REC_MARGINAL_EFFECTS": [POLICY_ROWS, _row(["trust", "effort"])],
+    "ROQ_CLV": [_cell(1000), _cell(0.8), _cell(0.1), _cell(5)],
+    "ROQ_REC_CUSTOMER_VALUE": [POLICY_ROWS, _cell(0.1), _cell(0.2), _cell(0.85), _cell(0.05)],
+    "ROQ_REC_HVC": [POLICY_ROWS, _cell(3), _cell(1), _cell(0.8), _cell("moderate")],
+    "ROQ_REC_MODEL_INPUTS": [POLICY_ROWS, _cell(0.01), None],
+    "ROQ_REC_RATE": [POLICY_ROWS, _cell("customer_retention")],
+    "ROQ_OPTIMAL_SPEND": [CHAIN_ROWS, _cell(5e8), _row([0.5, 0.74, 1.0]), _row([2e7, 4e7, 8e7]), _cell(100)],
+    "ROQ_PORTFOLIO": [
+        CHAIN_ROWS,
+        [["programme", "initial_cost", "annual_cost", "dimension", "effect_min", "effect_mode", "effect_max"],
+         ["Customer database", 33e6, 12e6, "responsiveness", 0.05, 0.15, 0.25],
+         ["Agent database", 25e6, 12e6, "reliability", 0.02, 0.08, 0.15]],
+        _cell(2e8),
+        _cell("expected_npv_net"),
+        _cell(100),
+    ],
 }
