@@ -61,5 +61,5 @@ def test_optimal_spend_and_blank_scenario():
     assert values["marginal ROQ there"] == pytest.approx(1.0, abs=0.02)
     with pytest.raises(RoqInputError, match="scenario: is required but blank"):
         call("ROQ_OPTIMAL_SPEND", None, 5e8, row([0.5, 0.74, 1.0]), row([2e7, 4e7, 8e7]))
-    with pytest.raises(RoqInputError, match="samples: must be from 100 to 20,000"):
+    with pytest.raises(RoqInputError, match="samples: 1000000 scenarios is too many; at most 20,000"):
         call("ROQ_OPTIMAL_SPEND", _template(), 5e8, row([0.5, 0.74, 1.0]), row([2e7, 4e7, 8e7]), 10**6)
