@@ -9,8 +9,13 @@ Conventions every built workbook follows (and ``docs/workbooks.md`` documents):
 - Rates and shares are fractions formatted as percentages; money has thousands
   separators with the currency in a Unit column; indices the add-in returns in percent
   (CSI, conformity) show a literal % sign.
-- Headers are frozen, and every sheet prints on A4 landscape, one page wide, with its
-  header rows repeated.
+- Headers are frozen, and every sheet prints on A4, one page wide (landscape where the
+  sheet is wide), with header rows repeated only over a table that runs onto a second page.
+- Every formula cell carries its last computed value and the file does not force a full
+  recalculation on open. Spreadsheet applications that recalculate array formulas on load
+  whatever the file says (LibreOffice does) cannot call an add-in function, so every spilled
+  add-in table falls back, only where its function is unknown (``#NAME?``), to its values at
+  the last build, kept on the hidden sheet :data:`STORED_SHEET` (:class:`StoredResults`).
 - Only the add-in's *names* differ between runtimes (:class:`Runtime`); the layout,
   inputs and Excel formulas are identical in every variant. The classic variant is a
   macro-enabled ``.xlsm`` that carries xlwings' own VBA project (:func:`xlwings_vba_project`),
@@ -37,6 +42,8 @@ __all__ = [
     "xlwings_credit",
     "LEGEND",
     "Styles",
+    "STORED_SHEET",
+    "StoredResults",
     "SheetWriter",
     "about_sheet",
     "runtime_steps",
@@ -177,11 +184,95 @@ _ROLES = {
 }
 
 
-class Styles:
-    """Cell formats of one workbook, created on first use (in a fixed order: reproducible)."""
+#: The hidden sheet holding the last computed values of every spilled add-in table.
+STORED_SHEET = "Stored results"
 
-    def __init__(self, workbook):
+
+class StoredResults:
+    """The values every spilled add-in table had at the last build, for readers without the add-in.
+
+    LibreOffice recomputes every array formula when it loads a file, ignoring the values
+    stored in it (``sc/source/filter/oox/formulabuffer.cxx``: array formulas become matrix
+    cells without their cached results), and Excel without the add-in shows ``#NAME?`` as
+    soon as it recalculates. So each spilled add-in table is written as
+    ``IF(AND(IFERROR(ERROR.TYPE(call)=5,FALSE)),stored,call)``: only when *every* cell of the
+    call is ``#NAME?`` (the function does not exist here) does it show the block ``stored``
+    of the hidden sheet :data:`STORED_SHEET`; any other result, errors and the add-in's
+    ``Error: ...`` messages included, shows as computed. The build fills the blocks from a
+    first recalculation (:func:`workbooks.build.build_workbook`), so they hold exactly the
+    values the tables show. Excel evaluates the call twice (the condition and the value).
+    """
+
+    TOP = 3  # rows 1-2: title and explanation
+
+    def __init__(self, values: dict | None = None):
+        self.blocks: list[tuple[str, int, int, int, int, int]] = []  # sheet, row, column, rows, columns, stored row
+        self.values = dict(values or {})  # (sheet, row, column) -> rows of values
+        self._next = self.TOP
+
+    def reserve(self, sheet: str, row: int, column: int, shape: tuple[int, int]) -> str:
+        """The absolute, sheet-qualified range of the stored block for the table at (row, column)."""
+        rows, columns = shape
+        stored_row = self._next + 1  # a label row above each block
+        self.blocks.append((sheet, row, column, rows, columns, stored_row))
+        self._next = stored_row + rows + 1
+        return area(stored_row, 0, stored_row + rows - 1, columns - 1, sheet=STORED_SHEET)
+
+    def read(self, path) -> dict:
+        """The computed values of every reserved table in the recalculated workbook ``path``."""
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, data_only=True)
+        values = {}
+        for sheet, row, column, rows, columns, _ in self.blocks:
+            ws = book[sheet]
+            values[(sheet, row, column)] = [
+                [ws.cell(row + 1 + i, column + 1 + j).value for j in range(columns)] for i in range(rows)
+            ]
+        book.close()
+        return values
+
+    def write(self, workbook, styles: "Styles") -> None:
+        """Add the hidden sheet with the stored blocks (after every other sheet)."""
+        if not self.blocks:
+            return
+        ws = workbook.add_worksheet(STORED_SHEET)
+        ws.hide()
+        ws.write_string(0, 0, "Stored results: the values of the spilled add-in tables at the last build", styles.title)
+        ws.write_string(
+            1,
+            0,
+            "Shown by those tables only where the add-in's functions are unknown (#NAME?, e.g. LibreOffice or Excel without the add-in); "
+            "Excel with the add-in computes the tables afresh. Rebuilt by python -m workbooks.build; do not edit.",
+            styles.subtitle,
+        )
+        ws.set_column(0, 0, 28)
+        for sheet, row, column, rows, columns, stored_row in self.blocks:
+            ws.write_string(stored_row - 1, 0, cell(row, column, sheet=sheet), styles.bold)
+            block = self.values.get((sheet, row, column))
+            for i in range(rows):
+                for j in range(columns):
+                    value = block[i][j] if block is not None and i < len(block) and j < len(block[i]) else None
+                    if value is None:
+                        continue
+                    if isinstance(value, bool):
+                        ws.write_boolean(stored_row + i, j, value)
+                    elif isinstance(value, (int, float)):
+                        ws.write_number(stored_row + i, j, value)
+                    else:
+                        ws.write_string(stored_row + i, j, str(value))
+
+
+class Styles:
+    """Cell formats of one workbook, created on first use (in a fixed order: reproducible).
+
+    ``stored``: the :class:`StoredResults` of the workbook (``stored_values`` from a first
+    recalculation, or none).
+    """
+
+    def __init__(self, workbook, stored_values: dict | None = None):
         self.workbook = workbook
+        self.stored = StoredResults(stored_values)
         self._cache = {}
         self.title = workbook.add_format({"bold": True, "font_size": 15, "font_color": "#1F4E79"})
         self.subtitle = workbook.add_format({"italic": True, "font_color": "#595959"})
@@ -337,7 +428,9 @@ class SheetWriter:
         carries the right spill range (and formats) before any recalculation;
         ``kinds`` gives each column's number format. Returns the (last row, last column).
         """
-        formula = self.runtime.call(function, *arguments)
+        call = self.runtime.call(function, *arguments)
+        stored = self.styles.stored.reserve(self.name, row, column, shape)
+        formula = f"IF(AND(IFERROR(ERROR.TYPE({call})=5,FALSE)),{stored},{call})"
         if wrap_if:
             formula = f'IF({wrap_if},"",{formula})'
         return self.spill_formula(row, column, formula, shape=shape, kinds=kinds, header=header, role="addin")
