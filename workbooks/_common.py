@@ -45,6 +45,8 @@ __all__ = [
     "STORED_SHEET",
     "StoredResults",
     "SheetWriter",
+    "PrintLayout",
+    "print_layout",
     "about_sheet",
     "runtime_steps",
     "cell",
@@ -220,9 +222,13 @@ class StoredResults:
 
     def read(self, path) -> dict:
         """The computed values of every reserved table in the recalculated workbook ``path``."""
+        import warnings
+
         import openpyxl
 
-        book = openpyxl.load_workbook(path, data_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # print areas that grow with the data (OFFSET names)
+            book = openpyxl.load_workbook(path, data_only=True)
         values = {}
         for sheet, row, column, rows, columns, _ in self.blocks:
             ws = book[sheet]
@@ -283,6 +289,11 @@ class Styles:
         self.note = workbook.add_format({"text_wrap": True, "valign": "top", "font_color": "#404040"})
         self.note_italic = workbook.add_format({"text_wrap": True, "valign": "top", "italic": True, "font_color": "#7F7F7F"})
         self.warning = workbook.add_format({"text_wrap": True, "valign": "top", "bold": True, "font_color": "#C00000"})
+        #: a one-line message that runs on over the empty cells to its right (never wrapped into a narrow column)
+        self.status = workbook.add_format({"bold": True, "font_color": "#C00000"})
+        #: conditional formats for tables whose size depends on the data (header row; filled cells)
+        self.header_when_filled = workbook.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1, "border_color": "#BFBFBF"})
+        self.border_when_filled = workbook.add_format({"border": 1, "border_color": "#BFBFBF"})
         self.link = workbook.add_format({"font_color": "#0563C1", "underline": 1})
         self.bold = workbook.add_format({"bold": True})
 
@@ -325,6 +336,8 @@ class SheetWriter:
         self.last_column = 0
         self._widths: dict[int, float] = {}
         self._column_formats: dict[int, object] = {}
+        self._keep: list[tuple[int, int]] = []
+        self.layout: PrintLayout | None = None
         self.ws.hide_gridlines(2)
 
     # -- bookkeeping
@@ -454,6 +467,22 @@ class SheetWriter:
         self.ws.write_url(row, column, f"internal:{_sheet_prefix(sheet)}{target}", self.styles.link, string=text)
         self._used(row, column)
 
+    def insert_chart(self, row: int, column: int, chart) -> int:
+        """Insert ``chart`` at (row, column), printed whole on one page; returns the first row below it."""
+        self.ws.insert_chart(row, column, chart)
+        rows = math.ceil(chart.height * chart.y_scale * 0.75 / self.ws.default_row_height) + 1
+        covered, last_column = 0.0, column
+        while covered < chart.width * chart.x_scale:
+            covered += self._widths.get(last_column, _DEFAULT_WIDTH) * 7 + 5  # Excel pixels: the most columns a chart covers
+            last_column += 1
+        self._keep.append((row, row + rows - 1))
+        self._used(row + rows - 1, last_column - 1)
+        return row + rows
+
+    def keep_together(self, first_row: int, last_row: int) -> None:
+        """Print rows ``first_row`` to ``last_row`` on one page (a break goes before them if needed)."""
+        self._keep.append((first_row, last_row))
+
     # -- layout and printing
     def widths(self, *widths: float, first: int = 0) -> None:
         for offset, width in enumerate(widths):
@@ -465,19 +494,121 @@ class SheetWriter:
         self._column_formats[column] = cell_format
         self.ws.set_column(column, column, self._widths.get(column), cell_format)
 
-    def finish(self, *, freeze_row: int, freeze_column: int = 0, header_rows: tuple[int, int] | None = None, portrait: bool = False) -> None:
-        """Frozen header, print area, A4 landscape one page wide, repeated header rows."""
+    def finish(
+        self,
+        *,
+        freeze_row: int,
+        freeze_column: int = 0,
+        header_rows: tuple[int, int] | None = None,
+        portrait: bool | None = None,
+        print_area: str | None = None,
+        repeat: bool | None = None,
+    ) -> "PrintLayout":
+        """Frozen panes and the print setup every sheet shares (:func:`print_layout`).
+
+        A4, portrait unless the used columns are wider than a portrait page; scaled so the
+        columns fit one page wide; page breaks placed so that no chart (nor any
+        :meth:`keep_together` block) is split; ``header_rows`` repeated on later pages only
+        when the table under them continues there. ``print_area``: a defined-name formula
+        for a print area that grows with pasted data (else the used range); ``repeat``: repeat
+        ``header_rows`` on every page whatever the plan (such a growing table).
+        """
         self.ws.freeze_panes(freeze_row, freeze_column)
+        layout = print_layout(self, portrait=portrait, header_rows=header_rows)
         self.ws.set_paper(9)  # A4
-        if not portrait:
+        if layout.landscape:
             self.ws.set_landscape()
-        self.ws.fit_to_pages(1, 0)
-        self.ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-        self.ws.print_area(0, 0, self.last_row, self.last_column)
-        if header_rows:
+        else:
+            self.ws.set_portrait()
+        self.ws.set_print_scale(layout.scale)
+        self.ws.set_margins(left=_MARGIN_SIDE, right=_MARGIN_SIDE, top=_MARGIN_TOP, bottom=_MARGIN_TOP)
+        if print_area:
+            self.workbook.define_name(f"{_sheet_prefix(self.name)}_xlnm.Print_Area", "=" + print_area.lstrip("="))
+        else:
+            self.ws.print_area(0, 0, self.last_row, self.last_column)
+        if layout.breaks:
+            self.ws.set_h_pagebreaks(list(layout.breaks))
+        if header_rows and (layout.repeat if repeat is None else repeat):
             self.ws.repeat_rows(*header_rows)
         self.ws.set_header(f"&L&8{self.name}&R&8roq-toolkit")
         self.ws.set_footer("&L&8&F&R&8Page &P of &N")
+        self.layout = layout
+        return layout
+
+
+# --------------------------------------------------------------------------- page layout
+
+_DEFAULT_WIDTH = 8.43  # Excel's default column width (characters)
+_MARGIN_SIDE, _MARGIN_TOP = 0.5, 0.6  # inches
+_A4 = (595.0, 842.0)  # points, portrait
+_PAGE_FILL = 0.94  # plan pages a little short: applications measure rows and fonts slightly differently
+
+
+#: Pixels per character of column width when planning pages: 7 in Excel (Calibri 11), but an
+#: application without Calibri or a metric twin (Carlito) sizes columns by its fallback font's
+#: digit, up to a third wider (LibreOffice with DejaVu Sans: 9.3); pages are planned for that,
+#: so no sheet is cut in two anywhere (Excel prints such sheets a little smaller than it could).
+_CHAR_PIXELS = 9.35
+
+
+def _column_pixels(width: float) -> float:
+    """Planned pixels of a column ``width`` characters wide (see :data:`_CHAR_PIXELS`)."""
+    return 0.0 if width == 0 else (width + 0.72) * _CHAR_PIXELS  # XlsxWriter stores width + 0.71 (padding)
+
+
+@dataclass(frozen=True)
+class PrintLayout:
+    """How a sheet prints: orientation, scale (%), manual breaks (rows starting a page), pages."""
+
+    landscape: bool
+    scale: int
+    breaks: tuple[int, ...]
+    pages: int
+    repeat: bool
+
+
+def print_layout(sheet: "SheetWriter", *, portrait: bool | None = None, header_rows=None) -> PrintLayout:
+    """Plan the printed pages of ``sheet``: orientation, scale to one page wide, page breaks.
+
+    Widths come from the sheet's columns, heights from its rows (XlsxWriter's row sizes);
+    charts and :meth:`SheetWriter.keep_together` blocks move to the next page whole when they
+    would cross a page end. Repeating ``header_rows`` is planned only when a page break falls
+    inside the table under them (the rows down to the first empty row).
+    """
+    ws = sheet.ws
+    width_points = sum(_column_pixels(sheet._widths.get(column, _DEFAULT_WIDTH)) for column in range(sheet.last_column + 1)) * 0.75
+    portrait_width = _A4[0] - 2 * 72 * _MARGIN_SIDE
+    landscape = (width_points > portrait_width) if portrait is None else not portrait
+    page_width, page_height = (_A4[1], _A4[0]) if landscape else _A4
+    scale = max(10, min(100, math.floor((page_width - 2 * 72 * _MARGIN_SIDE) * 0.97 / max(width_points, 1.0) * 100)))
+    available = (page_height - 2 * 72 * _MARGIN_TOP) * _PAGE_FILL * 100 / scale
+
+    def height(row: int) -> float:
+        size = ws.row_sizes.get(row)
+        return ws.default_row_height if not size or size[0] is None else size[0]
+
+    keep = {}
+    for first, last in sheet._keep:
+        keep[first] = max(last, keep.get(first, first))
+    breaks, page_starts, used = [], [0], 0.0
+    for row in range(sheet.last_row + 1):
+        if row in keep and row != page_starts[-1]:
+            block = sum(height(r) for r in range(row, keep[row] + 1))
+            if used + block > available and block <= available:
+                breaks.append(row)
+                page_starts.append(row)
+                used = 0.0
+        if used + height(row) > available and row != page_starts[-1]:
+            page_starts.append(row)  # the application breaks here by itself
+            used = 0.0
+        used += height(row)
+    repeat = False
+    if header_rows and len(page_starts) > 1:
+        table_end = header_rows[1]
+        while table_end + 1 in ws.table and ws.table[table_end + 1]:
+            table_end += 1
+        repeat = any(header_rows[1] < start <= table_end for start in page_starts[1:])
+    return PrintLayout(landscape, scale, tuple(breaks), len(page_starts), repeat)
 
 
 # --------------------------------------------------------------------------- the About sheet

@@ -296,8 +296,7 @@ def _gap5(sheet: SheetWriter, r: dict, workbook) -> dict:
     chart.set_x_axis({"num_format": "0.00"})
     chart.set_legend({"none": True})
     chart.set_size({"width": 620, "height": 280})
-    sheet.ws.insert_chart(row, 1, chart)
-    sheet.last_row = max(sheet.last_row, row + 14)
+    sheet.insert_chart(row, 1, chart)
     sheet.finish(freeze_row=header_row + 1, header_rows=(header_row, header_row))
     return key
 
@@ -500,8 +499,7 @@ def _ipa(sheet: SheetWriter, r: dict, workbook) -> dict:
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 620, "height": 460})
     chart_row = last_row + 2
-    sheet.ws.insert_chart(chart_row, 0, chart)
-    sheet.last_row = max(sheet.last_row, chart_row + 23)
+    sheet.insert_chart(chart_row, 0, chart)
     key["ipa_table"] = sheet.ref(top, 0, qualified=True)
     sheet.finish(freeze_row=header_row + 1, header_rows=(header_row, header_row))
     return key

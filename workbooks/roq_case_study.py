@@ -376,8 +376,7 @@ def _share_path(sheet: SheetWriter, r: dict, workbook) -> dict:
     chart.set_y_axis({"name": "Market share", "num_format": "0%", "min": 0})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 620, "height": 300})
-    sheet.ws.insert_chart(row, 0, chart)
-    row += 16
+    row = sheet.insert_chart(row, 0, chart)
 
     row = sheet.section(row, "One-step forecast with the market-share recursion", width=10)
     sheet.note(row, 0, "M_t+1 = [R M_t + (1 - R' - c)(1 - M_t) + A (G - 1 + c)] / G, with the paper's printed inputs (Inputs sheet).", italic=True, last_column=9)
@@ -592,8 +591,7 @@ def _sensitivity(sheet: SheetWriter, r: dict, workbook) -> dict:
     chart.set_y_axis({"name": "ROQ = (NPV - NPV0) / NPVAS", "min": 0})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": 380})
-    sheet.ws.insert_chart(row, 0, chart)
-    sheet.last_row = max(sheet.last_row, row + 19)
+    sheet.insert_chart(row, 0, chart)
     sheet.finish(freeze_row=header_row + 1, header_rows=(header_row, header_row))
     return key
 

@@ -262,9 +262,11 @@ def _answer_sheet(sheet: SheetWriter) -> None:
             "error_message": "Answers are whole numbers on the scale set on the Setup sheet; leave a cell blank for an unanswered question.",
         },
     )
-    sheet.last_row = FIRST_ANSWER_ROW + MAX_RESPONDENTS - 1
+    sheet.last_row = FIRST_ANSWER_ROW + 1  # plan the pages of the headers and a first row; the print area grows with the answers
     sheet.last_column = last
-    sheet.finish(freeze_row=FIRST_ANSWER_ROW, freeze_column=1, header_rows=(header_row, header_row + 1))
+    # print the answered rows and the defined items only (an empty template: the headers), not 300 empty rows
+    printed = f"OFFSET({sheet.ref(0, 0, qualified=True)},0,0,{FIRST_ANSWER_ROW}+MAX(1,n_{name.lower()}),1+MAX(1,k_items))"
+    sheet.finish(freeze_row=FIRST_ANSWER_ROW, freeze_column=1, header_rows=(header_row, header_row + 1), print_area=printed, repeat=True)
 
 
 # --------------------------------------------------------------------------- results
@@ -274,18 +276,22 @@ def _status_lines(sheet: SheetWriter, key: dict, labels) -> int:
     """Repeat the Setup checks that matter for this sheet; returns the next free row."""
     row = 3
     for label in labels:
-        sheet.ws.write_formula(row, 0, f'=IF({key["status"][label]}="","",{key["status"][label]})', sheet.styles.warning)
+        sheet.ws.write_formula(row, 0, f'=IF({key["status"][label]}="","",{key["status"][label]})', sheet.styles.status)
         row += 1
     return row + 1
 
 
-def _table_formats(sheet: SheetWriter, header_row: int, first_column: int, width: int, kinds) -> None:
-    """Column number formats and a bold header for a table whose size depends on the data."""
+def _table_formats(sheet: SheetWriter, header_row: int, first_column: int, width: int, kinds, rows: int = MAX_ITEMS) -> None:
+    """Column number formats, the header style and cell borders for a table whose size depends on the data.
+
+    Conditional formats ("no blanks"), so the styles appear with the spilled results and
+    an empty template shows nothing.
+    """
     for offset, kind in enumerate(kinds):
         sheet.column_format(first_column + offset, sheet.styles.get("plain", kind))
-    sheet.ws.conditional_format(
-        header_row, first_column, header_row, first_column + width - 1, {"type": "no_blanks", "format": sheet.styles.bold}
-    )
+    last_column = first_column + width - 1
+    sheet.ws.conditional_format(header_row, first_column, header_row, last_column, {"type": "no_blanks", "format": sheet.styles.header_when_filled})
+    sheet.ws.conditional_format(header_row + 1, first_column, header_row + rows, last_column, {"type": "no_blanks", "format": sheet.styles.border_when_filled})
 
 
 def _result(sheet: SheetWriter, row: int, column: int, condition: str, function: str, *arguments, kind="general") -> str:
@@ -442,8 +448,7 @@ def _ipa(sheet: SheetWriter, key: dict, workbook) -> None:
     chart.set_y_axis({"name": "Importance mean", "num_format": "0.0"})
     chart.set_legend({"none": True})
     chart.set_size({"width": 560, "height": 420})
-    sheet.ws.insert_chart(top + 6, counts_column, chart)
-    sheet.last_row = max(last, top + 28)
-    sheet.last_column = counts_column + 8
+    sheet.insert_chart(top + 6, counts_column, chart)
+    sheet.last_row = max(sheet.last_row, last)
     sheet.finish(freeze_row=3)
 
