@@ -139,6 +139,10 @@ def run(args) -> int:
         result = run_monte_carlo(scenario, samples=args.samples, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size,
                                  progress=args.progress, engine=engine, path_outputs=paths)
     print(result.summary())
+    if args.scenario is None:  # the built-in case: why its ROQ is not the paper's (roq case-study)
+        from ..roq.casestudy import headline_note
+
+        print("\nWhy this is not the paper's ROQ: " + headline_note())
     if args.out:
         sheets = result.sheets()
         tables = {
