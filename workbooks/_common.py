@@ -294,6 +294,8 @@ class Styles:
         #: conditional formats for tables whose size depends on the data (header row; filled cells)
         self.header_when_filled = workbook.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1, "border_color": "#BFBFBF"})
         self.border_when_filled = workbook.add_format({"border": 1, "border_color": "#BFBFBF"})
+        #: row format of such a table's header row: long labels wrap and the row grows to fit them
+        self.wrap_row = workbook.add_format({"text_wrap": True, "valign": "top"})
         self.link = workbook.add_format({"font_color": "#0563C1", "underline": 1})
         self.bold = workbook.add_format({"bold": True})
 
@@ -303,6 +305,7 @@ class Styles:
         if key not in self._cache:
             properties = dict(_ROLES[role])
             properties["num_format"] = _NUMBER_FORMATS[kind]
+            properties["valign"] = "top"  # in a row raised for a wrapped note, every cell starts at the top
             if bold:
                 properties["bold"] = True
             if wrap:
@@ -337,6 +340,8 @@ class SheetWriter:
         self._widths: dict[int, float] = {}
         self._column_formats: dict[int, object] = {}
         self._keep: list[tuple[int, int]] = []
+        self._fits: list[tuple[int, int, int, str, bool]] = []
+        self._legend_row: int | None = None
         self.layout: PrintLayout | None = None
         self.ws.hide_gridlines(2)
 
@@ -358,12 +363,7 @@ class SheetWriter:
         self.ws.set_row(0, 22)
         if subtitle:
             self.ws.write_string(1, 0, subtitle, self.styles.subtitle)
-        if legend:
-            column = 0
-            for role, label in self.legend:
-                self.ws.write_string(2, column, label, self.styles.get(role, "text"))
-                column += 1
-            self._used(2, column - 1)
+        self._legend_row = 2 if legend else None  # written by finish(), when the column widths are known
         self._used(1, 0)
         return 4
 
@@ -377,6 +377,7 @@ class SheetWriter:
     def headers(self, row: int, column: int, labels) -> int:
         for offset, label in enumerate(labels):
             self.ws.write_string(row, column + offset, label, self.styles.header)
+            self._fit(row, column + offset, column + offset, label, bold=True)
         self._used(row, column + len(labels) - 1)
         return row + 1
 
@@ -391,15 +392,68 @@ class SheetWriter:
             self._used(row, column)
         if height:
             self.ws.set_row(row, height)
+        self._fit(row, column, column if last_column is None else max(column, last_column), text)
 
     # -- cells by role
     def label(self, row: int, column: int, text: str, *, bold: bool = False, wrap: bool = False) -> None:
         self.ws.write_string(row, column, text, self.styles.get("label", "text", bold=bold, wrap=wrap))
+        if wrap:
+            self._fit(row, column, column, text, bold=bold)
         self._used(row, column)
 
-    def _value(self, role: str, row: int, column: int, value, kind: str) -> None:
-        """A constant cell (blank, text or number) in ``role``'s style."""
-        style = self.styles.get(role, kind)
+    def _fit(self, row: int, first_column: int, last_column: int, text: str, *, bold: bool = False) -> None:
+        """Make ``row`` tall enough for wrapped ``text`` across the columns (applied by finish())."""
+        self._fits.append((row, first_column, last_column, text, bold))
+
+    def _apply_fits(self) -> None:
+        """Raise the rows of wrapped headers and notes so no line is cut or runs into the next row.
+
+        Lines are counted for the widest common fallback font (see :data:`_CHAR_PIXELS`):
+        a column ``w`` characters wide holds about ``w`` characters of text per line (0.9 ``w`` bold).
+        """
+        needed: dict[int, float] = {}
+        for row, first, last, text, bold in self._fits:
+            width = sum(self._widths.get(column, _DEFAULT_WIDTH) for column in range(first, last + 1))
+            per_line = max(1.0, width * (0.9 if bold else 1.0))
+            lines = sum(max(1, math.ceil(len(part) * 1.08 / per_line)) for part in text.split("\n"))
+            needed[row] = max(needed.get(row, 0.0), 15.0 * lines + (2 if lines > 1 else 0))
+        for row, points in sorted(needed.items()):
+            current = self.ws.row_sizes.get(row)
+            current_points = 0.75 * (current[0] if current else self.ws.default_row_height)
+            if points > current_points + 0.5:
+                info = self.ws.row_info.get(row)
+                self.ws.set_row(row, points, info.row_format if info else None)
+
+    def set_heights(self, heights: dict) -> None:
+        """Row heights in points, ``{row: points}``, keeping each row's format."""
+        for row, points in heights.items():
+            info = self.ws.row_info.get(row)
+            self.ws.set_row(row, points, info.row_format if info else None)
+
+    def _write_legend(self) -> None:
+        """The colour legend in row 3, each label spanning as many columns as its text needs."""
+        if getattr(self, "_legend_row", None) is None:
+            return
+        column = 0
+        for role, label in self.legend:
+            needed = len(label) * 1.12 + 1
+            last, width = column, self._widths.get(column, _DEFAULT_WIDTH)
+            while width < needed:
+                last += 1
+                width += self._widths.get(last, _DEFAULT_WIDTH)
+            style = self.styles.get(role, "text")
+            if last > column:
+                self.ws.merge_range(self._legend_row, column, self._legend_row, last, label, style)
+            else:
+                self.ws.write_string(self._legend_row, column, label, style)
+            column = last + 1
+        self._used(self._legend_row, column - 1)
+
+    def _value(self, role: str, row: int, column: int, value, kind: str, wrap: bool = False) -> None:
+        """A constant cell (blank, text or number) in ``role``'s style (``wrap``: long text wraps, the row grows)."""
+        style = self.styles.get(role, kind, wrap=wrap)
+        if wrap and isinstance(value, str):
+            self._fit(row, column, column, value)
         if value is None:
             self.ws.write_blank(row, column, None, style)
         elif isinstance(value, str):
@@ -408,12 +462,12 @@ class SheetWriter:
             self.ws.write_number(row, column, value, style)
         self._used(row, column)
 
-    def input(self, row: int, column: int, value, kind: str = "general") -> str:
-        self._value("input", row, column, value, kind)
+    def input(self, row: int, column: int, value, kind: str = "general", *, wrap: bool = False) -> str:
+        self._value("input", row, column, value, kind, wrap)
         return self.ref(row, column)
 
-    def published(self, row: int, column: int, value, kind: str = "general") -> None:
-        self._value("published", row, column, value, kind)
+    def published(self, row: int, column: int, value, kind: str = "general", *, wrap: bool = False) -> None:
+        self._value("published", row, column, value, kind, wrap)
 
     def excel(self, row: int, column: int, formula: str, kind: str = "general", *, bold: bool = False) -> str:
         """A cell computed by Excel's own functions."""
@@ -434,21 +488,39 @@ class SheetWriter:
         self._used(row, column)
         return self.ref(row, column)
 
-    def spill(self, row: int, column: int, function: str, *arguments, shape: tuple[int, int], kinds, header: bool = True, wrap_if: str | None = None) -> tuple[int, int]:
+    def spill(
+        self,
+        row: int,
+        column: int,
+        function: str,
+        *arguments,
+        shape: tuple[int, int],
+        kinds,
+        header: bool = True,
+        wrap_if: str | None = None,
+        row_kinds: dict | None = None,
+    ) -> tuple[int, int]:
         """A dynamic-array formula calling an add-in function that spills a table.
 
         ``shape`` is the table's (rows, columns) including its header row, so the file
         carries the right spill range (and formats) before any recalculation;
-        ``kinds`` gives each column's number format. Returns the (last row, last column).
+        ``kinds`` gives each column's number format; ``row_kinds`` ``{(row offset, column
+        offset): kind}`` overrides single cells (a column of values with a unit per row, such
+        as ROQ_MODEL's money, ratios and shares). Returns the (last row, last column).
         """
         call = self.runtime.call(function, *arguments)
         stored = self.styles.stored.reserve(self.name, row, column, shape)
+        block = self.styles.stored.values.get((self.name, row, column))
+        if header and block:  # the header labels the add-in returns (known from the first pass)
+            for offset, label in enumerate(block[0]):
+                if isinstance(label, str):
+                    self._fit(row, column + offset, column + offset, label, bold=True)
         formula = f"IF(AND(IFERROR(ERROR.TYPE({call})=5,FALSE)),{stored},{call})"
         if wrap_if:
             formula = f'IF({wrap_if},"",{formula})'
-        return self.spill_formula(row, column, formula, shape=shape, kinds=kinds, header=header, role="addin")
+        return self.spill_formula(row, column, formula, shape=shape, kinds=kinds, header=header, role="addin", row_kinds=row_kinds)
 
-    def spill_formula(self, row: int, column: int, formula: str, *, shape, kinds, header: bool = True, role: str = "excel") -> tuple[int, int]:
+    def spill_formula(self, row: int, column: int, formula: str, *, shape, kinds, header: bool = True, role: str = "excel", row_kinds: dict | None = None) -> tuple[int, int]:
         rows, columns = shape
         last_row, last_column = row + rows - 1, column + columns - 1
         first_style = self.styles.header if header else self.styles.get(role, kinds[0])
@@ -457,7 +529,8 @@ class SheetWriter:
             for j in range(columns):
                 if (i, j) == (0, 0):
                     continue
-                style = self.styles.header if (header and i == 0) else self.styles.get(role, kinds[min(j, len(kinds) - 1)])
+                kind = (row_kinds or {}).get((i, j), kinds[min(j, len(kinds) - 1)])
+                style = self.styles.header if (header and i == 0) else self.styles.get(role, kind)
                 self.ws.write_blank(row + i, column + j, None, style)
         self._used(last_row, last_column)
         return last_row, last_column
@@ -470,7 +543,7 @@ class SheetWriter:
     def insert_chart(self, row: int, column: int, chart) -> int:
         """Insert ``chart`` at (row, column), printed whole on one page; returns the first row below it."""
         self.ws.insert_chart(row, column, chart)
-        rows = math.ceil(chart.height * chart.y_scale * 0.75 / self.ws.default_row_height) + 1
+        rows = math.ceil(chart.height * chart.y_scale / self.ws.default_row_height) + 1  # both in pixels
         covered, last_column = 0.0, column
         while covered < chart.width * chart.x_scale:
             covered += self._widths.get(last_column, _DEFAULT_WIDTH) * 7 + 5  # Excel pixels: the most columns a chart covers
@@ -514,6 +587,8 @@ class SheetWriter:
         ``header_rows`` on every page whatever the plan (such a growing table).
         """
         self.ws.freeze_panes(freeze_row, freeze_column)
+        self._write_legend()
+        self._apply_fits()
         layout = print_layout(self, portrait=portrait, header_rows=header_rows)
         self.ws.set_paper(9)  # A4
         if layout.landscape:
@@ -583,9 +658,9 @@ def print_layout(sheet: "SheetWriter", *, portrait: bool | None = None, header_r
     scale = max(10, min(100, math.floor((page_width - 2 * 72 * _MARGIN_SIDE) * 0.97 / max(width_points, 1.0) * 100)))
     available = (page_height - 2 * 72 * _MARGIN_TOP) * _PAGE_FILL * 100 / scale
 
-    def height(row: int) -> float:
+    def height(row: int) -> float:  # points (XlsxWriter keeps row heights in pixels)
         size = ws.row_sizes.get(row)
-        return ws.default_row_height if not size or size[0] is None else size[0]
+        return 0.75 * (ws.default_row_height if not size or size[0] is None else size[0])
 
     keep = {}
     for first, last in sheet._keep:

@@ -35,6 +35,7 @@ import io
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 if __package__ in (None, ""):  # `python workbooks/build.py`: make the repository importable
@@ -99,12 +100,13 @@ def build_workbook(stem: str, runtime: str, path, *, values: bool = True):
             return None
         from addin.recalc import recalculate
 
-        if stored.blocks:
-            # first pass: compute the spilled tables, then store their values for readers without the add-in
-            recalculate(raw, first)
-            _write_workbook(module, runtime, raw, stored.read(first))
-        result = recalculate(raw, path)
-        return result
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # openpyxl on print areas that grow with the data (OFFSET names)
+            if stored.blocks:
+                # first pass: compute the spilled tables, then store their values for readers without the add-in
+                recalculate(raw, first)
+                _write_workbook(module, runtime, raw, stored.read(first))
+            return recalculate(raw, path)
     finally:
         for temporary in (raw, first):
             if os.path.exists(temporary):

@@ -25,6 +25,7 @@ from pathlib import Path
 
 __all__ = [
     "PAGE_BOUNDS",
+    "EMPTY_CHARTS_AS_BUILT",
     "ERROR_VALUES",
     "to_pdf",
     "page_count",
@@ -36,7 +37,9 @@ __all__ = [
 ]
 
 #: Most printed pages (A4) per workbook stem; docs/workbooks.md lists the same bounds.
-PAGE_BOUNDS = {"roq-case-study": 9, "claims-servqual": 10, "survey-template": 10}
+PAGE_BOUNDS = {"roq-case-study": 8, "claims-servqual": 10, "survey-template": 13}
+#: Workbooks whose charts are empty as built: the template's IPA chart waits for pasted answers.
+EMPTY_CHARTS_AS_BUILT = {"survey-template"}
 
 #: What a spreadsheet prints in a cell that failed (Excel's error values, LibreOffice's Err:nnn).
 ERROR_VALUES = ("#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
@@ -92,6 +95,8 @@ def to_png(pdf, outdir, *, dpi: int = 40) -> list[Path]:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     prefix = outdir / Path(pdf).stem
+    for old in outdir.glob(f"{Path(pdf).stem}-*.png"):  # pages of an earlier rendering
+        old.unlink()
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(prefix)], check=True, timeout=120)
     pages = sorted(outdir.glob(f"{Path(pdf).stem}-*.png"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
     return pages
@@ -135,7 +140,7 @@ def empty_chart_series(workbook) -> list[str]:
     return empty
 
 
-def contact_sheet(pages_by_workbook: dict[str, list[Path]], output, *, thumbnail_width: int = 300, columns: int = 6) -> Path:
+def contact_sheet(pages_by_workbook: dict[str, list[Path]], output, *, thumbnail_width: int = 240, columns: int = 7) -> Path:
     """A montage of every page, one labelled block of rows per workbook, as a small PNG."""
     from PIL import Image, ImageDraw
 
@@ -192,7 +197,7 @@ def main(argv=None) -> int:
         for book, pdf in pdfs.items():
             pages = page_count(pdf)
             errors = printed_errors(pdf)
-            empty = empty_chart_series(book)
+            empty = [] if _stem(book) in EMPTY_CHARTS_AS_BUILT else empty_chart_series(book)
             bound = PAGE_BOUNDS[_stem(book)]
             status = "ok" if pages <= bound and not errors and not empty else "FAILED"
             failed += status != "ok"

@@ -1,4 +1,4 @@
-"""Workbook: the seed-001 Return-on-Quality case study (Rust, Zahorik & Keiningham 1995).
+"""Workbook: Singgih's Return-on-Quality case study of an insurer (Rust, Zahorik & Keiningham 1995).
 
 Every published input is an input cell; calibration, NPV, NPV0, NPVAS, ROQ, break-evens
 and the ROQ-against-discount-rate curve are add-in functions; plain bookkeeping (sums,
@@ -17,10 +17,10 @@ from ._common import SheetWriter, Styles, about_sheet, area, cell
 __all__ = ["FILE_STEM", "build"]
 
 FILE_STEM = "roq-case-study"
-TITLE = "Return on Quality - seed 001 case study (life insurer, IDR)"
+TITLE = "Return on Quality - Singgih's case study of an Indonesian life insurer (IDR)"
 SOURCE = (
     "Singgih, M. L., Customers loyalty analysis and business process improvement using the Return on Quality "
-    "method in an insurance company (seed 001); method: Rust, Zahorik & Keiningham (1995), Journal of Marketing 59, 58-70."
+    "method in an insurance company (ITS Surabaya); method: Rust, Zahorik & Keiningham (1995), Journal of Marketing 59, 58-70."
 )
 RATES = [round(0.05 * step, 2) for step in range(13)]  # 0%, 5%, ..., 60%
 
@@ -65,6 +65,7 @@ def _about(sheet: SheetWriter, runtime, others) -> None:
             "The market-share path, the NPV of profits with (NPV) and without (NPV0) the quality programme, the NPV of the programme's spending (NPVAS) and ROQ = (NPV - NPV0) / NPVAS.",
             "ROQ against the discount rate from 0% to 60% (chart), break-even discount rate and programme cost.",
             "Beside each result, the figure the paper prints; where they differ, the Notes sheet says why (the formulas are never bent to hit a misprint).",
+            "Why `roq simulate` shows another ROQ for this case: " + casestudy.headline_note(),
         ],
         others,
     )
@@ -455,7 +456,7 @@ def _parameter_table(sheet: SheetWriter, row: int, r: dict) -> tuple[int, str]:
 
 def _money(sheet: SheetWriter, r: dict) -> dict:
     row = sheet.title("NPV, NPV0, NPVAS and ROQ", "ROQ = (NPV - NPV0) / NPVAS; the quality programme pays when ROQ > 1.")
-    sheet.widths(40, 20, 22, 20, 18, 16, 80)
+    sheet.widths(46, 20, 22, 20, 18, 16, 80)
     header_row = row
     row = sheet.headers(row, 0, ["Quantity", "Computed", "Unit", "Published", "Computed - published", "", "Note"])
     key = {}
@@ -520,11 +521,31 @@ def _money(sheet: SheetWriter, r: dict) -> dict:
     sheet.published(row, 3, "not printed", "text")
     row += 2
 
+    row = sheet.section(row, "One case, two headline ROQs: the paper's share path (here) and the share recursion (roq simulate)", width=7)
+    comparison = casestudy.headline_comparison()
+    sheet.label(row, 0, "ROQ with the paper's given share path")
+    sheet.excel(row, 1, roq.replace("$", ""), "ratio")
+    sheet.label(row, 2, "ratio")
+    sheet.note(row, 3, "this workbook and roq case-study: the paper reproduced", italic=True, last_column=5)
+    row += 1
+    sheet.label(row, 0, "ROQ with both arms by the share recursion")
+    sheet.ws.write_number(row, 1, comparison["recursion"]["roq"], sheet.styles.get("label", "ratio"))
+    sheet.label(row, 2, "ratio")
+    sheet.note(row, 3, "roq simulate's built-in scenario at its base values (the simulator, at build)", italic=True, last_column=5)
+    row += 1
+    sheet.note(row, 0, casestudy.headline_note(comparison), italic=True, last_column=6)
+    row += 2
+
     row, table = _parameter_table(sheet, row, r)
     key["parameters"] = table
     row += 1
     row = sheet.section(row, "The whole model in one call: =ROQ_MODEL(parameter table)", width=7)
-    last_row, _ = sheet.spill(row, 0, "ROQ_MODEL", table, shape=(9, 3), kinds=["text", "general", "text"])
+    model_kinds = ["money"] * 4 + ["ratio4"] * 2 + ["pct"] * 2  # npv x4, roq, roq_net, final shares
+    last_row, _ = sheet.spill(
+        row, 0, "ROQ_MODEL", table, shape=(9, 3), kinds=["text", "general", "text"], row_kinds={(1 + i, 1): kind for i, kind in enumerate(model_kinds)}
+    )
+    sheet.note(row + 1, 4, "Output names (column A) are what ROQ_MODEL's optional second argument takes, e.g. =ROQ_MODEL(table, \"roq\"); "
+               "money in IDR, ROQ as a ratio, shares as %.", italic=True, last_column=6)
     key["model_table"] = sheet.ref(row, 0, qualified=True)
     row = last_row + 2
     row = sheet.section(row, "Break-even", width=7)
@@ -586,7 +607,7 @@ def _sensitivity(sheet: SheetWriter, r: dict, workbook) -> dict:
             "line": {"color": "#C00000", "dash_type": "dash"},
         }
     )
-    chart.set_title({"name": "ROQ against the discount rate (seed 001)"})
+    chart.set_title({"name": "ROQ against the discount rate (Singgih's insurer case, the paper's share path)"})
     chart.set_x_axis({"name": "Discount rate per year", "num_format": "0%"})
     chart.set_y_axis({"name": "ROQ = (NPV - NPV0) / NPVAS", "min": 0})
     chart.set_legend({"position": "bottom"})
