@@ -14,7 +14,7 @@ import numpy as np
 from simulator.casestudies import load_claims_servqual_attributes, load_claims_servqual_internal_gaps
 from simulator.survey.casestudy import RESPONDENTS, claims_servqual_means
 
-from ._common import SheetWriter, Styles, about_sheet, area, cell
+from ._common import SheetWriter, Styles, about_sheet, add_mean_lines, area, cell
 
 __all__ = ["FILE_STEM", "build", "PUBLISHED"]
 
@@ -504,16 +504,7 @@ def _ipa(sheet: SheetWriter, r: dict, workbook) -> dict:
             "data_labels": {"value": True, "custom": [{"value": code} for code in r["item_codes"]], "position": "right", "font": {"size": 8}},
         }
     )
-    for first, name in ((line_row + 1, "Mean performance"), (line_row + 3, "Mean importance")):
-        chart.add_series(
-            {
-                "name": name,
-                "categories": f"='{sheet.name}'!{area(first, 8, first + 1, 8)}",
-                "values": f"='{sheet.name}'!{area(first, 9, first + 1, 9)}",
-                "marker": {"type": "none"},
-                "line": {"color": "#C00000", "dash_type": "dash"},
-            }
-        )
+    add_mean_lines(chart, sheet, line_row + 1, 8)
     chart.set_title({"name": "Importance-Performance (claims service, Pole, Isharyani & Widada)"})
     chart.set_x_axis({"name": "Performance (perception mean)", "min": lo, "max": hi, "num_format": "0.0"})
     chart.set_y_axis({"name": "Importance (expectation mean)", "min": lo, "max": hi, "num_format": "0.0"})

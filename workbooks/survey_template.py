@@ -21,7 +21,7 @@ Excel passes cell by cell; array functions such as ``FILTER`` would turn blanks 
 
 from __future__ import annotations
 
-from ._common import LEGEND, SheetWriter, Styles, about_sheet, area, cell
+from ._common import LEGEND, SheetWriter, Styles, about_sheet, add_mean_lines, area, cell
 
 __all__ = ["FILE_STEM", "build", "MAX_ITEMS", "MAX_RESPONDENTS", "ANSWER_SHEETS", "FIRST_ANSWER_ROW", "FIRST_ITEM_ROW"]
 
@@ -477,16 +477,7 @@ def _ipa(sheet: SheetWriter, key: dict, workbook) -> None:
             "data_labels": {"value": True, "custom": [{"value": f"='{sheet.name}'!{cell(r, 0, absolute_ref=True)}"} for r in range(first, last + 1)], "position": "right", "font": {"size": 8}},
         }
     )
-    for start, name in ((guide + 1, "Mean performance"), (guide + 3, "Mean importance")):
-        chart.add_series(
-            {
-                "name": name,
-                "categories": f"='{sheet.name}'!{area(start, counts_column + 1, start + 1, counts_column + 1)}",
-                "values": f"='{sheet.name}'!{area(start, counts_column + 2, start + 1, counts_column + 2)}",
-                "marker": {"type": "none"},
-                "line": {"color": "#C00000", "dash_type": "dash"},
-            }
-        )
+    add_mean_lines(chart, sheet, guide + 1, counts_column + 1)
     chart.set_title({"name": "Importance-Performance"})
     chart.set_x_axis({"name": "Performance (perception mean)", "num_format": "0.0", "min": 1, "max": 5, "major_unit": 1})
     chart.set_y_axis({"name": "Importance mean", "num_format": "0.0", "min": 1, "max": 5, "major_unit": 1})
