@@ -342,6 +342,7 @@ class SheetWriter:
         self._widths: dict[int, float] = {}
         self._column_formats: dict[int, object] = {}
         self._keep: list[tuple[int, int]] = []
+        self._sections: list[int] = []
         self._fits: list[tuple[int, int, int, str, bool]] = []
         self._legend_row: int | None = None
         self.layout: PrintLayout | None = None
@@ -370,6 +371,8 @@ class SheetWriter:
         return 4
 
     def section(self, row: int, text: str, width: int = 6) -> int:
+        """A section heading; a section prints on one page with its heading when it fits one."""
+        self._sections.append(row)
         for column in range(width):
             self.ws.write_blank(row, column, None, self.styles.section)
         self.ws.write_string(row, 0, text, self.styles.section)
@@ -439,7 +442,7 @@ class SheetWriter:
             return
         column = 0
         for role, label in self.legend:
-            needed = len(label) * 1.12 + 1
+            needed = len(label) * 0.95 + 1  # LibreOffice with DejaVu Sans fits about 1.1 characters per width unit
             last, width = column, self._widths.get(column, _DEFAULT_WIDTH)
             while width < needed:
                 last += 1
@@ -634,7 +637,7 @@ def add_mean_lines(chart, sheet: "SheetWriter", first_row: int, x_column: int) -
 _DEFAULT_WIDTH = 8.43  # Excel's default column width (characters)
 _MARGIN_SIDE, _MARGIN_TOP = 0.5, 0.6  # inches
 _A4 = (595.0, 842.0)  # points, portrait
-_PAGE_FILL = 0.94  # plan pages a little short: applications measure rows and fonts slightly differently
+_PAGE_FILL = 0.97  # plan pages a little short: applications measure rows and fonts slightly differently
 
 
 #: Pixels per character of column width when planning pages: 7 in Excel (Calibri 11), but an
@@ -664,8 +667,8 @@ def print_layout(sheet: "SheetWriter", *, portrait: bool | None = None, header_r
     """Plan the printed pages of ``sheet``: orientation, scale to one page wide, page breaks.
 
     Widths come from the sheet's columns, heights from its rows (XlsxWriter's row sizes);
-    charts and :meth:`SheetWriter.keep_together` blocks move to the next page whole when they
-    would cross a page end. Repeating ``header_rows`` is planned only when a page break falls
+    charts, sections (heading to the next heading) and :meth:`SheetWriter.keep_together`
+    blocks move to the next page whole when they would cross a page end and fit on one. Repeating ``header_rows`` is planned only when a page break falls
     inside the table under them (the rows down to the first empty row).
     """
     ws = sheet.ws
@@ -681,11 +684,14 @@ def print_layout(sheet: "SheetWriter", *, portrait: bool | None = None, header_r
         return 0.75 * (ws.default_row_height if not size or size[0] is None else size[0])
 
     keep = {}
+    starts = sorted(set(sheet._sections))
+    for first, following in zip(starts, starts[1:] + [sheet.last_row + 2]):
+        keep[first] = following - 2  # a section ends at the blank row before the next one
     for first, last in sheet._keep:
         keep[first] = max(last, keep.get(first, first))
     breaks, page_starts, used = [], [0], 0.0
     for row in range(sheet.last_row + 1):
-        if row in keep and row != page_starts[-1]:
+        if row in keep and row != page_starts[-1] and keep[row] >= row:
             block = sum(height(r) for r in range(row, keep[row] + 1))
             if used + block > available and block <= available:
                 breaks.append(row)
@@ -729,8 +735,8 @@ def _wrapped_height(text: str, characters_per_line: int = 110) -> int:
 
 def about_sheet(sheet: SheetWriter, title: str, source: str, contents, others) -> None:
     """The first sheet: what the workbook shows, links to the sheets, how to make it calculate."""
-    row = sheet.title(title)
-    sheet.widths(32, 32, 32, 32)
+    row = sheet.title(title, legend=False)  # the colours are listed at the end of the sheet
+    sheet.widths(26, 26, 26, 26)
     # the source (a full citation) wraps across the four columns instead of running off the page
     sheet.ws.merge_range(1, 0, 1, 3, source, sheet.styles.subtitle_wrapped)
     sheet._fit(1, 0, 3, source)

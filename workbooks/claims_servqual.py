@@ -210,7 +210,7 @@ def _data(sheet: SheetWriter) -> dict:
 def _gap5(sheet: SheetWriter, r: dict, workbook) -> dict:
     n = r["n_items"]
     row = sheet.title("SERVQUAL gap 5: perception - expectation", "Most negative gap = first priority for improvement (priority 1).")
-    sheet.widths(8, 16, 13, 13, 11, 10, 3, 60, 14)
+    sheet.widths(8, 16, 13, 13, 11, 10, 3, 50, 14)
     header_row = row
     top = row
     last_row, _ = sheet.spill(
@@ -366,7 +366,7 @@ def _gap1(sheet: SheetWriter, r: dict) -> dict:
 
 def _internal(sheet: SheetWriter, r: dict) -> dict:
     row = sheet.title("SERVQUAL gaps 2, 3 and 4 (internal)", "Scored 1..5 by one internal respondent per gap; reported as scores, not subtracted.")
-    sheet.widths(18, 16, 16, 18, 3, 70)
+    sheet.widths(18, 16, 16, 18, 3, 48)
     header_row = row
     top = row
     sheet.spill(row, 0, "SQ_INTERNAL_GAPS", r["gap2"], r["gap3"], r["gap4"], r["internal_dimensions"], shape=(6, 4), kinds=["text", "count", "count", "count"])
@@ -385,7 +385,7 @@ def _internal(sheet: SheetWriter, r: dict) -> dict:
 def _csi(sheet: SheetWriter, r: dict) -> dict:
     n = r["n_items"]
     row = sheet.title("Customer Satisfaction Index", "WF = MIS / sum(MIS); WS = WF x MSS; CSI = sum(WS) / HS. The paper: importance = expectation, satisfaction = perception.")
-    sheet.widths(8, 12, 12, 12, 12, 3, 34, 14, 14, 50)
+    sheet.widths(8, 12, 12, 12, 12, 3, 34, 14, 14, 40)
     header_row = row
     top = row
     last_row, _ = sheet.spill(
@@ -522,7 +522,7 @@ def _ipa(sheet: SheetWriter, r: dict, workbook) -> dict:
 
 def _five_whys(sheet: SheetWriter, key: dict) -> dict:
     row = sheet.title("Five Whys: root cause of the worst gap", "methods.md section 7; the problem row reads the Gap 5 sheet, so it follows the data.")
-    sheet.widths(12, 48, 64)
+    sheet.widths(12, 40, 56)
     header_row = row
     row = sheet.headers(row, 0, ["Step", "Question", "Answer"])
     sheet.label(row, 0, "Problem", bold=True)

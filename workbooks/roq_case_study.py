@@ -77,7 +77,7 @@ def _about(sheet: SheetWriter, runtime, others) -> None:
 def _inputs(sheet: SheetWriter) -> dict:
     """All published inputs; returns their cell references (qualified with the sheet)."""
     row = sheet.title("Inputs (as published)", "Every number the paper reports as an input; change any yellow cell and the other sheets follow.")
-    sheet.widths(46, 10, 18, 26, 70)
+    sheet.widths(46, 10, 18, 26, 48)
     refs = {}
 
     def put(name, label, symbol, value, kind, unit, note=""):
@@ -212,7 +212,7 @@ def _compare_row(sheet, row, label, symbol, computed_cell, kind, unit, published
 
 def _calibration(sheet: SheetWriter, r: dict) -> dict:
     row = sheet.title("Calibration of the ROQ model", "Recomputed from the Inputs sheet with the add-in's ROQ_ functions, beside the paper's figures.")
-    sheet.widths(40, 8, 16, 20, 16, 14, 80)
+    sheet.widths(40, 8, 16, 20, 16, 14, 50)
     header_row = row
     row = _comparison_table(sheet, row)
     key = {}
@@ -261,7 +261,7 @@ def _calibration(sheet: SheetWriter, r: dict) -> dict:
 
 def _retention(sheet: SheetWriter, r: dict) -> dict:
     row = sheet.title("Retention from the satisfaction mix", "R = (1 - S) r1 + S r2 + D (r3 - r2)  (Rust, Zahorik & Keiningham 1995)")
-    sheet.widths(36, 16, 18, 16, 70)
+    sheet.widths(36, 16, 18, 16, 48)
     header_row = row
     row = sheet.headers(row, 0, ["Customer group", "Share", "Repurchase rate", "Published share", "Note"])
     sheet.label(row, 0, "Dissatisfied")
@@ -456,7 +456,7 @@ def _parameter_table(sheet: SheetWriter, row: int, r: dict) -> tuple[int, str]:
 
 def _money(sheet: SheetWriter, r: dict) -> dict:
     row = sheet.title("NPV, NPV0, NPVAS and ROQ", "ROQ = (NPV - NPV0) / NPVAS; the quality programme pays when ROQ > 1.")
-    sheet.widths(46, 20, 22, 20, 18, 16, 80)
+    sheet.widths(46, 20, 22, 20, 18, 16, 50)
     header_row = row
     row = sheet.headers(row, 0, ["Quantity", "Computed", "Unit", "Published", "Computed - published", "", "Note"])
     key = {}
@@ -569,7 +569,7 @@ def _money(sheet: SheetWriter, r: dict) -> dict:
 
 def _sensitivity(sheet: SheetWriter, r: dict, workbook) -> dict:
     row = sheet.title("ROQ against the discount rate", "Computed by ROQ_RATE_CURVE(parameter table, discount rates); ROQ = 1 is the break-even line.")
-    sheet.widths(16, 3, 16, 14, 12, 70)
+    sheet.widths(16, 3, 16, 14, 12, 48)
     header_row = row
     sheet.headers(row, 0, ["Discount rates"])
     sheet.ws.write_blank(row, 1, None)
@@ -622,7 +622,7 @@ def _sensitivity(sheet: SheetWriter, r: dict, workbook) -> dict:
 
 def _notes(sheet: SheetWriter) -> None:
     row = sheet.title("Notes: where the paper's figures do not follow from its inputs", "shared/reference/methods.md, section 5; simulator.roq.casestudy.MISPRINTS", legend=False)
-    sheet.widths(30, 110)
+    sheet.widths(30, 80)
     row = sheet.headers(row, 0, ["Figure", "Explanation"])
     header_row = row - 1
     for name, text in M.items():

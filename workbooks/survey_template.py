@@ -101,7 +101,7 @@ def build(workbook, styles: Styles, runtime) -> dict:
 
 def _setup(sheet: SheetWriter, workbook) -> dict:
     row = sheet.title("Setup and data checks", "Your scale and thresholds (yellow), and what the template found in your data.")
-    sheet.widths(44, 14, 110)
+    sheet.widths(44, 14, 70)
     header_row = row
     row = sheet.headers(row, 0, ["Setting", "Value", "Note"])
     names = {}
@@ -210,7 +210,7 @@ def _setup(sheet: SheetWriter, workbook) -> dict:
 
 def _items(sheet: SheetWriter) -> None:
     sheet.title("Items", f"One row per item, from row {FIRST_ITEM_ROW + 1}, in the order of the answer columns (B, C, ...).")
-    sheet.widths(14, 20, 90)
+    sheet.widths(14, 20, 60)
     sheet.headers(FIRST_ITEM_ROW - 1, 0, ["Item code", "Dimension (optional)", "Item text (optional)"])
     for column, kind in ((0, "text"), (1, "text"), (2, "text")):
         for offset in range(MAX_ITEMS):
