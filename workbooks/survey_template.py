@@ -101,7 +101,7 @@ def build(workbook, styles: Styles, runtime) -> dict:
 
 def _setup(sheet: SheetWriter, workbook) -> dict:
     row = sheet.title("Setup and data checks", "Your scale and thresholds (yellow), and what the template found in your data.")
-    sheet.widths(44, 14, 70)
+    sheet.widths(44, 14, 110)  # the status messages are one line each
     header_row = row
     row = sheet.headers(row, 0, ["Setting", "Value", "Note"])
     names = {}
