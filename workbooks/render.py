@@ -140,7 +140,7 @@ def empty_chart_series(workbook) -> list[str]:
     return empty
 
 
-def contact_sheet(pages_by_workbook: dict[str, list[Path]], output, *, thumbnail_width: int = 240, columns: int = 7) -> Path:
+def contact_sheet(pages_by_workbook: dict[str, list[Path]], output, *, thumbnail_width: int = 200, columns: int = 8) -> Path:
     """A montage of every page, one labelled block of rows per workbook, as a small PNG."""
     from PIL import Image, ImageDraw
 
@@ -171,7 +171,7 @@ def contact_sheet(pages_by_workbook: dict[str, list[Path]], output, *, thumbnail
         top += ((len(thumbs) + columns - 1) // columns) * (cell_height + gap)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    sheet = sheet.quantize(colors=64)  # a palette PNG: small file, still legible
+    sheet = sheet.quantize(colors=32)  # a palette PNG: small file, still legible
     sheet.save(output, optimize=True)
     return output
 
