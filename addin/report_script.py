@@ -30,6 +30,7 @@ from pathlib import Path
 import xlwings as xw
 
 from simulator.errors import RoqInputError
+from simulator.reports.export import number_formats, table_with_units
 
 __all__ = ["SCENARIO_SHEET", "RESULTS_SHEET", "EXCEL_SAMPLES", "PICTURE_DPI", "scenario_from_book", "result_blocks", "render_pictures",
            "run_report", "roq_report", "main"]
@@ -69,7 +70,8 @@ def scenario_from_book(book):
         scenario = builtin_scenario().with_run(samples=EXCEL_SAMPLES)
         template = book.sheets.add(SCENARIO_SHEET, after=book.sheets[len(book.sheets) - 1])
         template["A1"].value = scenario.to_rows()
-        return scenario, f"the built-in seed-001 scenario (written to a new sheet {SCENARIO_SHEET!r} to edit and rerun)"
+        return scenario, (f"the built-in scenario of Singgih's Return-on-Quality case study of an insurer "
+                          f"(written to a new sheet {SCENARIO_SHEET!r} to edit and rerun)")
     rows = sheet.used_range.options(ndim=2).value
     if not rows or all(all(cell is None for cell in row) for row in rows):
         raise RoqInputError(SCENARIO_SHEET, "sheet is empty: put key | value rows there (model.churn | 0.095, ...)")
@@ -124,6 +126,23 @@ def _clean(frame):
     return out
 
 
+def _set_formats(sheet, first_row: int, shown, formats: dict) -> None:
+    """Number formats of a written table (% for fractions, "Rp" #,##0 for money, 0.000 for ROQ),
+    a column at a time, or a cell at a time where the unit is that of the row."""
+    from xlwings.utils import col_name
+
+    for j, header in enumerate(shown.columns):
+        fmt = formats.get(header)
+        if fmt is None or not len(shown):
+            continue
+        column = col_name(j + 1)
+        if isinstance(fmt, str):
+            sheet[f"{column}{first_row}:{column}{first_row + len(shown) - 1}"].number_format = fmt
+        else:
+            for i, cell_format in enumerate(fmt):
+                sheet[f"{column}{first_row + i}"].number_format = cell_format
+
+
 def run_report(book, *, samples: int | None = None, sensitivity_samples: int = 512):
     """Run the workbook's scenario and write the ``ROQ report`` sheet.
 
@@ -153,19 +172,22 @@ def run_report(book, *, samples: int | None = None, sensitivity_samples: int = 5
         old.delete()
     sheet = book.sheets.add(RESULTS_SHEET, after=book.sheets[len(book.sheets) - 1])
     mc = data.monte_carlo
-    sheet["A1"].value = f"ROQ report: {scenario.name}"
+    sheet["A1"].value = f"ROQ report: {data.title}"
     sheet["A1"].font.bold = True
     p = mc.probability("roq") if "roq" in mc.outputs else math.nan
     sheet["A2"].value = (f"Scenario from {source}; {mc.samples:,} Monte Carlo scenarios (sampler {mc.sampler}, seed {mc.seed}); "
-                         f"base ROQ {data.base_roq:.3f}; P(ROQ > 1) = {p:.1%}")
+                         f"base ROQ {data.base_roq:.3f}; {data.probability_line() or f'P(ROQ > 1) = {p:.1%}'}")
     row = 4
     for note in data.notes:
         sheet[f"A{row}"].value = note
         row += 1
+    currency = scenario.currency or "IDR"
     for title, frame in result_blocks(data):
         sheet[f"A{row}"].value = title
         sheet[f"A{row}"].font.bold = True
-        sheet[f"A{row + 1}"].options(index=False).value = _clean(frame)
+        shown = table_with_units(frame, currency)  # headers name their units ("mean (ratio)", "base (Rp)")
+        sheet[f"A{row + 1}"].options(index=False).value = _clean(shown)
+        _set_formats(sheet, row + 2, shown, number_formats(frame, currency))
         row += len(frame) + 3
     with tempfile.TemporaryDirectory(prefix="roq-report-") as directory:
         for k, (name, path) in enumerate(render_pictures(data, directory)):

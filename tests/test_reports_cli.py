@@ -47,7 +47,7 @@ def test_roq_report_writes_every_chart_in_every_format(tmp_path, capsys):
 
 def test_roq_report_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
     assert cli.main(["report", "--out", str(tmp_path), "--format", "png,gif"]) == 2
-    assert capsys.readouterr().err.strip() == "roq: error: --format: unknown format 'gif'; choose from png, svg, pdf, xlsx"
+    assert capsys.readouterr().err.strip() == "roq: error: --format: unknown format 'gif'; choose from png, svg, pdf, xlsx, csv"
     assert cli.main(["report", str(tmp_path / "missing.toml"), "--out", str(tmp_path)]) == 2
     assert "no such scenario file" in capsys.readouterr().err
     file = tmp_path / "a-file"

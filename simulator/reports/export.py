@@ -48,11 +48,12 @@ __all__ = [
     "save_figures",
     "write_report_workbook",
     "table_with_units",
+    "write_tables_csv",
     "REPORT_PAGE_BOUND",
 ]
 
 #: Formats a report can be written in.
-FORMATS = ("png", "svg", "pdf", "xlsx")
+FORMATS = ("png", "svg", "pdf", "xlsx", "csv")
 #: Formats matplotlib renders (one file per chart).
 IMAGE_FORMATS = ("png", "svg", "pdf")
 
@@ -1099,33 +1100,25 @@ def _convergence_sheet(book: _Book, data, output: str = "roq"):
     data_row = 3 + 2 * _CHART_ROWS
     unit = value_unit(output)
     placed = book.table(sheet, table, data_row, 0, units={"samples": "integer", "mean": unit, "mean_ci95_halfwidth": unit})
-    mean_chart = book.workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-    mean_chart.add_series({"name": f"mean {label} ± 95% CI", "categories": _ref(name, placed.first, 0, placed.last),
-                           "values": _ref(name, placed.first, placed.col("mean"), placed.last), "line": {"color": COLORS["main"], "width": 2},
-                           "marker": {"type": "circle", "size": 6, "fill": {"color": COLORS["main"]}, "border": {"color": COLORS["main"]}},
-                           "y_error_bars": {"type": "custom", "plus_values": _ref(name, placed.first, placed.col("mean_ci95_halfwidth"), placed.last),
-                                            "minus_values": _ref(name, placed.first, placed.col("mean_ci95_halfwidth"), placed.last),
-                                            "line": {"color": COLORS["muted"]}}})
-    _chart_style(mean_chart, f"Mean {label} as the run grows", subtitle=data.caption())
+    def running(column: str, half: str, title: str, axis_name: str, num_format: str, low: float, high: float):
+        """One statistic against the scenarios run, with its 95% interval as error bars."""
+        chart = book.workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+        chart.add_series({"name": f"{title} ± 95% CI", "categories": _ref(name, placed.first, 0, placed.last),
+                          "values": _ref(name, placed.first, placed.col(column), placed.last), "line": {"color": COLORS["main"], "width": 2},
+                          "marker": {"type": "circle", "size": 6, "fill": {"color": COLORS["main"]}, "border": {"color": COLORS["main"]}},
+                          "y_error_bars": {"type": "custom", "plus_values": _ref(name, placed.first, placed.col(half), placed.last),
+                                           "minus_values": _ref(name, placed.first, placed.col(half), placed.last), "line": {"color": COLORS["muted"]}}})
+        _chart_style(chart, f"{title} as the run grows", subtitle=data.caption())
+        chart.set_x_axis({"name": "Scenarios (log scale)", "log_base": 2, "num_format": "#,##0", "min": float(table["samples"].min()),
+                          "max": float(table["samples"].max())})
+        chart.set_y_axis({"name": axis_name, "num_format": num_format, "min": low, "max": high, "major_gridlines": _GRID})
+        return chart
+
     lo, hi = _nice_bounds(float((table["mean"] - table["mean_ci95_halfwidth"]).min()), float((table["mean"] + table["mean_ci95_halfwidth"]).max()))
-    mean_chart.set_x_axis({"name": "Scenarios (log scale)", "log_base": 2, "num_format": "#,##0", "min": float(table["samples"].min()),
-                           "max": float(table["samples"].max())})
-    mean_chart.set_y_axis({"name": _axis_name(output, unit, book.currency), "num_format": "0.000", "min": lo, "max": hi, "major_gridlines": _GRID})
-    charts = [mean_chart]
+    charts = [running("mean", "mean_ci95_halfwidth", f"Mean {label}", _axis_name(output, unit, book.currency), "0.000", lo, hi)]
     if "probability" in table and np.isfinite(table["probability"]).any():
-        p_chart = book.workbook.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-        p_chart.add_series({"name": f"P({label} > 1) ± 95% CI", "categories": _ref(name, placed.first, 0, placed.last),
-                            "values": _ref(name, placed.first, placed.col("probability"), placed.last), "line": {"color": COLORS["main"], "width": 2},
-                            "marker": {"type": "circle", "size": 6, "fill": {"color": COLORS["main"]}, "border": {"color": COLORS["main"]}},
-                            "y_error_bars": {"type": "custom", "plus_values": _ref(name, placed.first, placed.col("probability_ci95_halfwidth"), placed.last),
-                                             "minus_values": _ref(name, placed.first, placed.col("probability_ci95_halfwidth"), placed.last),
-                                             "line": {"color": COLORS["muted"]}}})
-        _chart_style(p_chart, f"P({label} > 1) as the run grows", subtitle=data.caption())
         p_lo = float(np.clip((table["probability"] - table["probability_ci95_halfwidth"]).min(), 0, 1))
-        p_chart.set_x_axis({"name": "Scenarios (log scale)", "log_base": 2, "num_format": "#,##0", "min": float(table["samples"].min()),
-                            "max": float(table["samples"].max())})
-        p_chart.set_y_axis({"name": "Probability", "num_format": "0.0%", "min": math.floor(p_lo * 100) / 100, "max": 1, "major_gridlines": _GRID})
-        charts.append(p_chart)
+        charts.append(running("probability", "probability_ci95_halfwidth", f"P({label} > 1)", "Probability", "0.0%", math.floor(p_lo * 100) / 100, 1))
     _, breaks = _place(sheet, charts)
     book.print_setup(sheet, breaks=breaks, print_area=(0, 0, placed.last, max(placed.width, 11)))
     return name
@@ -1304,6 +1297,18 @@ def write_report_workbook(path: str | Path, *, tornado: pd.DataFrame | None = No
     return atomic_write(target, write)
 
 
+def write_tables_csv(tables: Mapping[str, pd.DataFrame], out_dir: str | Path, *, currency: str = "IDR") -> list[Path]:
+    """Each table as ``<out_dir>/<name>.csv`` (name in snake_case), headers naming their units
+    (:func:`table_with_units`), each file written atomically. Returns the paths."""
+    directory = prepare_directory(out_dir)
+    written = []
+    for title, frame in tables.items():
+        stem = re.sub(r"[^0-9a-z]+", "_", str(title).lower()).strip("_") or "table"
+        shown = table_with_units(frame.reset_index() if any(n is not None for n in frame.index.names) else frame, currency)
+        written.append(atomic_write(directory / f"{stem}.csv", lambda temporary, shown=shown: shown.to_csv(temporary, index=False)))
+    return written
+
+
 def table_with_units(frame: pd.DataFrame, currency: str = "IDR") -> pd.DataFrame:
     """A result table for CSV: each header names its unit ("mean (ratio)", "npv gain (Rp)");
     tables keyed by an input or output get a "shown in" column after the key."""
@@ -1317,3 +1322,29 @@ def table_with_units(frame: pd.DataFrame, currency: str = "IDR") -> pd.DataFrame
         if name == key and row_columns:
             out["shown in"] = [unit_text(value_unit(v), currency) or "number" for v in frame[name]]
     return out
+
+
+def number_formats(frame: pd.DataFrame, currency: str = "IDR") -> dict:
+    """Excel number formats of a table written as :func:`table_with_units` shows it.
+
+    Returns
+    -------
+    dict
+        Header (as :func:`table_with_units` names it) -> one format for the whole column,
+        or a list with one format per row (columns whose unit is that of the row's input
+        or output); text columns are left out. The same rules as the report workbook, for
+        writers that set formats range by range (the xlwings report script).
+    """
+    book = _Book.__new__(_Book)
+    book.currency = currency
+    column_units, key, row_columns = _Book.units_of(book, frame)
+    row_units = [value_unit(v) if isinstance(v, str) else "number" for v in frame[key]] if key and row_columns else []
+    formats = {}
+    for name in frame.columns:
+        unit = column_units[name]
+        header = _header(name, unit if unit not in (None, "text") else None, currency)
+        if unit is None and row_units:
+            formats[header] = [excel_number_format(u, currency) for u in row_units]
+        elif unit not in (None, "text"):
+            formats[header] = excel_number_format(unit, currency)
+    return formats

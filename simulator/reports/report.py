@@ -23,7 +23,7 @@ import pandas as pd
 from ..errors import RoqInputError
 from . import charts
 from .._files import prepare_directory
-from .export import IMAGE_FORMATS, parse_formats, save_figure, write_report_workbook
+from .export import IMAGE_FORMATS, parse_formats, save_figure, write_report_workbook, write_tables_csv
 from .frames import (
     FAN_PATHS,
     SAMPLE_SIZE,
@@ -144,7 +144,7 @@ class ReportData:
         """P(ROQ > 1) with its interval, and the verdict when there is one."""
         verdict = self.verdict()
         if verdict is not None:
-            return verdict.line()
+            return verdict.line("ROQ")
         stats = self.monte_carlo.statistics.get("roq")
         if stats is None or 1.0 not in stats["exceed"]:
             return ""
@@ -183,9 +183,10 @@ class Report:
         mc = self.data.monte_carlo
         p = mc.probability("roq") if "roq" in mc.outputs else math.nan
         lines = [
-            f"ROQ report: {self.data.scenario.name}",
+            f"ROQ report: {self.data.title}",
             f"Monte Carlo: {mc.samples:,} scenarios (sampler {mc.sampler}, seed {mc.seed}); base ROQ {self.data.base_roq:.3f}; "
-            f"mean ROQ {mc.statistics['roq']['mean']:.3f}; P(ROQ > 1) = {p:.2%}" if "roq" in mc.statistics else "",
+            f"mean ROQ {mc.statistics['roq']['mean']:.3f}" if "roq" in mc.statistics else "",
+            self.data.probability_line(),
             f"Wrote {len(self.files)} files to {self.out_dir}:",
         ]
         lines += [f"  {p.name}" for p in self.files]
@@ -488,8 +489,9 @@ def build_report(scenario=None, out_dir: str | Path = "roq-report", formats=("pn
     out_dir : str or Path
         Created if needed; files are replaced atomically.
     formats : str or sequence
-        Any of ``png, svg, pdf`` (one file per chart) and ``xlsx`` (the report workbook,
-        ``roq_report.xlsx``, with native Excel charts).
+        Any of ``png, svg, pdf`` (one file per chart; ``pdf`` also the PDF report
+        ``roq_report.pdf``), ``xlsx`` (the report workbook, ``roq_report.xlsx``, with
+        native Excel charts) and ``csv`` (each result table, headers with units).
     dpi : int
         PNG resolution.
     survey : mapping, optional
@@ -521,6 +523,8 @@ def build_report(scenario=None, out_dir: str | Path = "roq-report", formats=("pn
             files.append(write_pdf_report(data, directory / REPORT_PDF, figures=figures))
     if "xlsx" in formats:
         files.append(_workbook(data, directory / REPORT_WORKBOOK))
+    if "csv" in formats:
+        files += write_tables_csv(report_tables(data), directory, currency=data.scenario.currency or "IDR")
     return Report(out_dir=directory, files=files, data=data)
 
 

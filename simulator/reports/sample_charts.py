@@ -190,7 +190,7 @@ def output_summary_chart(values, statistics: pd.DataFrame, sensitivity: pd.DataF
     if verdict:
         import textwrap
 
-        table_ax.text(0.0, -0.12, "\n".join(textwrap.wrap(verdict, 48)), transform=table_ax.transAxes, ha="left", va="top", fontsize=11,
+        table_ax.text(0.0, -0.12, "\n".join(textwrap.wrap(verdict, 40)), transform=table_ax.transAxes, ha="left", va="top", fontsize=11,
                       color=COLORS["text"], fontweight="bold")
     if sensitivity is not None and len(sensitivity):
         _sensitivity_axes(tornado_ax, sensitivity, measure)
