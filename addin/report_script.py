@@ -44,7 +44,7 @@ EXCEL_SAMPLES = 2**16
 #: Picture resolution: a 10 x 5.6 in chart becomes 800 x 448 pixels, about 8 columns x 22 rows.
 PICTURE_DPI = 80
 _PICTURE_COLUMN = "K"
-_PICTURE_ROWS = 25  # rows between pictures (448 px at the default 20 px row height, plus a gap)
+_PICTURE_ROWS = 25  # rows between slide-sized pictures (448 px at the default 20 px row height, plus a gap); taller ones take more
 
 
 def _sheet(book, name: str):
@@ -110,6 +110,14 @@ def render_pictures(data, directory, dpi: int = PICTURE_DPI) -> list:
 
     directory = Path(directory)
     return [(name, save_figure(figure, directory / f"{name}.png", dpi=dpi)) for name, figure in report_figures(data).items()]
+
+
+def _rows_for(path) -> int:
+    """Rows a PNG picture covers at the default 20-pixel row height, plus a gap (charts differ in height)."""
+    import struct
+
+    height = struct.unpack(">I", Path(path).read_bytes()[20:24])[0]
+    return max(_PICTURE_ROWS, math.ceil(height / 20) + 3)
 
 
 def _clean(frame):
@@ -190,8 +198,10 @@ def run_report(book, *, samples: int | None = None, sensitivity_samples: int = 5
         _set_formats(sheet, row + 2, shown, number_formats(frame, currency))
         row += len(frame) + 3
     with tempfile.TemporaryDirectory(prefix="roq-report-") as directory:
-        for k, (name, path) in enumerate(render_pictures(data, directory)):
-            sheet.pictures.add(str(path), name=name, anchor=sheet[f"{_PICTURE_COLUMN}{1 + k * _PICTURE_ROWS}"])
+        top = 1
+        for name, path in render_pictures(data, directory):
+            sheet.pictures.add(str(path), name=name, anchor=sheet[f"{_PICTURE_COLUMN}{top}"])
+            top += _rows_for(path)
     return sheet
 
 

@@ -334,7 +334,10 @@ def programme_decision(result):
         return None
     scenarios = int(stats["count"])
     paying = int(round(float(stats["exceed"][1.0]) * scenarios))
-    return programme_verdict(paying, scenarios, nonfinite=int(stats.get("nonfinite", 0)))
+    try:
+        return programme_verdict(paying, scenarios, nonfinite=int(stats.get("nonfinite", 0)))
+    except RoqInputError:  # no verdict on a run whose ROQ is not a number somewhere: the probability line says so
+        return None
 
 
 def second_order_is_informative(second_order) -> bool:

@@ -181,7 +181,6 @@ class Report:
 
     def summary(self) -> str:
         mc = self.data.monte_carlo
-        p = mc.probability("roq") if "roq" in mc.outputs else math.nan
         lines = [
             f"ROQ report: {self.data.title}",
             f"Monte Carlo: {mc.samples:,} scenarios (sampler {mc.sampler}, seed {mc.seed}); base ROQ {self.data.base_roq:.3f}; "
