@@ -74,7 +74,7 @@ def test_tables_are_written_as_ranges(actions):
     assert rows["roq"]["count"] == SAMPLES and rows["roq"]["shown in"] == "ratio" and rows["npv_gain"]["shown in"] == "Rp"
     assert rows["roq"]["mean"] == pytest.approx(reference.statistics["roq"]["mean"], rel=1e-12)  # the sheet's own scenario, same numbers
     assert rows["roq"]["P(> threshold) (%)"] == pytest.approx(reference.probability("roq"))
-    formats = [a["args"] for a in actions if a["func"] == "setNumberFormat"]
+    formats = [a["args"][0] if isinstance(a["args"], list) else a["args"] for a in actions if a["func"] == "setNumberFormat"]
     assert "0.000" in formats and "0.00%" in formats and any("Rp" in f for f in formats)  # numbers shown in their units
     header = next(v[0][0] for v in values if isinstance(v[0][0], str) and v[0][0].startswith("Scenario from"))
     assert f"{SAMPLES:,} Monte Carlo scenarios" in header

@@ -659,6 +659,7 @@ def _fan_sheet(book: _Book, fan: pd.DataFrame, output_label: str, base=None, wit
     n_bands = len(names) - 1
     centre = n_bands / 2.0
     area = book.workbook.add_chart({"type": "area", "subtype": "stacked"})
+    mirrored = []  # the upper half of the fan repeats the lower half's shades: one legend entry per pair
     for j, header in enumerate(helper_headers):
         if j == 0:
             fill = {"none": True}
@@ -666,8 +667,13 @@ def _fan_sheet(book: _Book, fan: pd.DataFrame, output_label: str, base=None, wit
             # inner bands darker: distance of the band from the middle of the fan
             distance = abs((j - 0.5) - centre) / max(centre, 1)
             fill = {"color": OKABE_ITO["blue"], "transparency": int(30 + 55 * distance)}
+        legend = header
+        if j and j <= centre and len(names) - j < len(names):
+            legend = f"{names[j - 1]}–{names[len(names) - j]} band"
+        elif j:
+            mirrored.append(j)
         area.add_series({
-            "name": header if j else "",
+            "name": legend if j else "",
             "categories": _ref(name, first, 0, last),
             "values": _ref(name, first, helper_col + j, last),
             "fill": fill,
@@ -697,7 +703,7 @@ def _fan_sheet(book: _Book, fan: pd.DataFrame, output_label: str, base=None, wit
     area.set_x_axis({"name": "Year of the programme"})
     high = _nice_bounds(0.0, float(np.nanmax(table.iloc[:, 1:].to_numpy(float))))[1]
     area.set_y_axis({"name": f"{output_label} (%)", "num_format": "0%", "min": 0.0, "max": high, "major_gridlines": _GRID})
-    area.set_legend({"position": "bottom", "delete_series": [0]})
+    area.set_legend({"position": "bottom", "delete_series": [0] + mirrored})
     _, breaks = _place(sheet, [area])
     book.print_setup(sheet, breaks=breaks, print_area=(0, 0, last, max(placed.width, 11)))
     return name
