@@ -95,7 +95,8 @@ def test_simulate_writes_csv_and_workbook(scenario_file, tmp_path, capsys):
     convergence = pd.read_csv(out_dir / "montecarlo_convergence.csv")
     assert convergence.samples.max() == 5000
     workbook = load_workbook(out_dir / "montecarlo.xlsx")
-    assert workbook.sheetnames == ["Montecarlo Summary", "Montecarlo Convergence", "Scenario Inputs", "Run Settings"]
+    assert workbook.sheetnames == ["Montecarlo Summary", "Montecarlo Percentiles", "Montecarlo Targets", "Montecarlo Convergence",
+                                   "Rank Correlations", "Scenario Inputs", "Run Settings", "Sample Sensitivity"]
     sheet = workbook["Montecarlo Summary"]
     assert sheet["A1"].value == "output" and sheet["A2"].value == "roq"
     assert len(sheet.tables) == 1
@@ -128,7 +129,7 @@ def test_simulate_same_seed_same_numbers_any_chunk_size(scenario_file, capsys):
         (lambda text: text.replace("max = 0.3", "max = 0.05"), "roq: error: {file}: uncertain.discount_rate.max: must be > min (0.1) so that min < max, got 0.05"),
         (lambda text: text.replace("churn = 0.095", "churn = 0.095 x"), "roq: error: {file}: line 9, column 15: malformed TOML: expected newline or end of document after a statement"),
         (lambda text: text.replace("churn = 0.095", "churn = 1.5"), "roq: error: {file}: model.churn: must be < 1 (fraction per year), got 1.5"),
-        (lambda text: text.replace("[run]", "[runs]"), "roq: error: {file}: runs: is not a known section (did you mean 'run'?); known: scenario, model, uncertain, correlation, outputs, run"),
+        (lambda text: text.replace("[run]", "[runs]"), "roq: error: {file}: runs: is not a known section (did you mean 'run'?); known: scenario, model, uncertain, correlation, outputs, run, survey, programme"),
     ],
 )
 @pytest.mark.parametrize("command", ["simulate", "sensitivity", "sweep"])

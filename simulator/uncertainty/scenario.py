@@ -67,6 +67,7 @@ from ..roq import MODEL_INPUTS, MODEL_OUTPUTS, ModelInput, evaluate
 from . import samplers
 from .correlation import check_correlation_matrix, correlation_from_pairs, iman_conover
 from .distributions import Distribution, closest, distribution_from_spec
+from .survey_chain import CHAIN_INPUTS, read_chain
 
 __all__ = [
     "Scenario",
@@ -88,7 +89,7 @@ DEFAULT_OUTPUTS = ("roq", "npv_gain", "final_market_share")
 THRESHOLDS = {"roq": 1.0, "roq_net": 0.0, "npv_net": 0.0}
 
 SCENARIO_INPUTS: dict[str, ModelInput] = MODEL_INPUTS
-_SECTIONS = ("scenario", "model", "uncertain", "correlation", "outputs", "run")
+_SECTIONS = ("scenario", "model", "uncertain", "correlation", "outputs", "run", "survey", "programme")
 _SCENARIO_KEYS = ("name", "description", "currency", "note")
 _RUN_KEYS = ("samples", "seed", "sampler", "chunk_size")
 _OUTPUT_KEYS = ("names",)
@@ -147,17 +148,30 @@ class Scenario:
     currency: str = ""
     base_from_median: tuple = ()
     notes: dict = field(default_factory=dict)
+    chain: object = None  # a survey_chain.SurveyChain when the file has [survey] / [programme]
 
     # --- parameters for the model --------------------------------------------------------
-    def parameters(self, values: Mapping[str, object] | None = None) -> dict:
-        """Inputs for :func:`simulator.roq.evaluate`: base values overridden by ``values``."""
+    def parameters(self, values: Mapping[str, object] | None = None, *, raw: bool = False) -> dict:
+        """Inputs for :func:`simulator.roq.evaluate`: base values overridden by ``values``.
+
+        With a [survey] / [programme] chain the chain's inputs become model inputs here,
+        unless ``raw`` (then they are returned as they are, see ``SurveyChain.split``).
+        """
         params = dict(self.base)
         if values:
-            unknown = [name for name in values if name not in SCENARIO_INPUTS]
+            known = self.input_specs
+            unknown = [name for name in values if name not in known]
             if unknown:
-                raise RoqInputError(unknown[0], f"is not a scenario input{closest(unknown[0], SCENARIO_INPUTS)}")
+                raise RoqInputError(unknown[0], f"is not a scenario input{closest(unknown[0], known)}")
             params.update(values)
-        return params
+        return self.chain.apply(params) if self.chain is not None and not raw else params
+
+    @property
+    def input_specs(self) -> dict:
+        """Every input name this scenario takes, with its unit and domain (model and chain inputs)."""
+        if self.chain is None:
+            return SCENARIO_INPUTS
+        return {**SCENARIO_INPUTS, **{name: CHAIN_INPUTS[name] for name in self.chain.inputs}}
 
     def evaluate_base(self, outputs: Sequence[str] | None = None) -> dict:
         """The deterministic model at the base values (validated)."""
@@ -181,7 +195,8 @@ class Scenario:
         u = self.uniform_block(block_index, length, seed, sampler)
         return {name: distribution.ppf(u[:, j]) for j, (name, distribution) in enumerate(self.uncertain.items())}
 
-    def draw(self, start: int, stop: int, *, seed: int | None = None, sampler: str | None = None, samples: int | None = None) -> dict:
+    def draw(self, start: int, stop: int, *, seed: int | None = None, sampler: str | None = None, samples: int | None = None,
+             raw: bool = False) -> dict:
         """Inputs for :func:`~simulator.roq.evaluate` for scenarios ``[start, stop)`` of a run.
 
         Parameters
@@ -211,7 +226,7 @@ class Scenario:
             for name, values in drawn.items():
                 pieces[name].append(values[first:last])
         sampled = {name: (np.concatenate(parts) if parts else np.empty(0)) for name, parts in pieces.items()}
-        return self.parameters(sampled)
+        return self.parameters(sampled, raw=raw)
 
     def model_function(self, output: str = "roq"):
         """The model as ``f(inputs) -> 1-D array`` for sensitivity analysis.
@@ -238,7 +253,7 @@ class Scenario:
 
         rows = []
         for name, value in self.base.items():
-            spec = SCENARIO_INPUTS.get(name)
+            spec = self.input_specs.get(name)
             distribution = self.uncertain.get(name)
             if isinstance(value, np.ndarray):
                 shown = ", ".join(f"{v:g}" for v in value)
@@ -280,6 +295,23 @@ class Scenario:
             lines.append("  rank correlations: " + ", ".join(pairs))
         return "\n".join(lines)
 
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the scenario's canonical content: the key/value table of
+        :meth:`to_rows` as JSON (floats in repr form), so two files that differ only in
+        comments, layout or key order hash the same, and any changed value does not."""
+        import hashlib
+        import json
+
+        def plain(value):
+            if isinstance(value, (np.floating, float)):
+                return repr(float(value))
+            if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
+                return repr(float(value))
+            return value
+
+        canonical = json.dumps([[plain(v) for v in row] for row in self.to_rows()], separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
     def to_rows(self) -> list[list]:
         """The scenario as a key/value table (the layout :func:`scenario_from_rows` reads).
 
@@ -288,11 +320,16 @@ class Scenario:
         """
         rows: list[list] = [["key", "value"]]
         rows += [[f"scenario.{key}", value] for key, value in (("name", self.name), ("description", self.description), ("currency", self.currency)) if value]
+        chain_inputs = self.chain.inputs if self.chain is not None else ()
         for name, value in self.base.items():
-            if name in self.base_from_median:
+            if name in self.base_from_median or name in chain_inputs:
                 continue
             rows.append([f"model.{name}"] + (value.tolist() if isinstance(value, np.ndarray) else [value]))
+        if self.chain is not None:
+            rows += self.chain.to_rows()
         for name, distribution in self.uncertain.items():
+            if name == "survey_sampling":
+                continue
             for key, value in distribution.to_spec().items():
                 rows.append([f"uncertain.{name}.{key}"] + (list(value) if isinstance(value, (list, tuple)) else [value]))
         if self.correlation is not None:
@@ -372,6 +409,63 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     return scenario_from_toml(text, source=str(path), base_dir=path.parent)
 
 
+#: Workbook files a scenario range can be read from.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def scenario_from_workbook(path: str | Path, cell_range: str, *, argument: str = "--range") -> Scenario:
+    """Read a scenario from a two-column key/value range of a workbook (saved values).
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.xlsx`` or ``.xlsm`` file (read with openpyxl; formulas give the values
+        Excel last saved).
+    cell_range : str
+        ``Sheet!A1:B40`` (quote sheet names with spaces: ``'My sheet'!A1:C40``); the
+        layout of :func:`scenario_from_rows` (key in the first column, values to its
+        right).
+    argument : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Scenario
+        With ``source`` ``"book.xlsx!Sheet!A1:B40"``.
+    """
+    import re
+
+    path = Path(path)
+    match = re.fullmatch(r"\s*(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Za-z]{1,3})\$?(\d+):\$?([A-Za-z]{1,3})\$?(\d+)\s*", cell_range or "")
+    if not match:
+        raise RoqInputError(argument, f"expected Sheet!A1:B40 (a sheet name and a cell range), got {cell_range!r}")
+    sheet_name = (match.group(1) or "").replace("''", "'") or match.group(2).strip()
+    first, last = f"{match.group(3)}{match.group(4)}".upper(), f"{match.group(5)}{match.group(6)}".upper()
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise RoqInputError(str(path), f"--range reads a workbook ({', '.join(WORKBOOK_SUFFIXES)}), not a {path.suffix or 'suffix-less'} file")
+    if not path.is_file():
+        raise RoqInputError(str(path), "no such workbook")
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # a damaged or non-workbook file: one line, no traceback
+        raise RoqInputError(str(path), f"cannot be read as a workbook ({type(error).__name__}: {error})") from None
+    try:
+        if sheet_name not in book.sheetnames:
+            from .distributions import closest
+
+            raise RoqInputError(argument, f"no sheet {sheet_name!r} in {path.name} (sheets: {', '.join(book.sheetnames)}){closest(sheet_name, book.sheetnames)}")
+        rows = [list(row) for row in book[sheet_name].iter_rows(min_row=int(match.group(4)), max_row=int(match.group(6)),
+                                                                min_col=openpyxl.utils.column_index_from_string(match.group(3).upper()),
+                                                                max_col=openpyxl.utils.column_index_from_string(match.group(5).upper()), values_only=True)]
+    finally:
+        book.close()
+    if not rows or len(rows[0]) < 2:
+        raise RoqInputError(argument, f"{cell_range} must be at least two columns wide (key, value)")
+    return scenario_from_rows(rows, source=f"{path.name}!{sheet_name}!{first}:{last}")
+
+
 def builtin_scenario() -> Scenario:
     """Seed 001 through the market-share recursion, with uncertain growth, churn, margin, discount rate.
 
@@ -449,9 +543,9 @@ def _model_value(name: str, value, source: str):
     return array if spec.per_year else float(array[0])
 
 
-def _check_support(name: str, distribution: Distribution, source: str):
+def _check_support(name: str, distribution: Distribution, source: str, specs: Mapping = SCENARIO_INPUTS):
     """The distribution must stay inside the input's domain."""
-    spec = SCENARIO_INPUTS[name]
+    spec = specs[name]
     low, high = distribution.support
     where = f"uncertain.{name}"
     if spec.low is not None:
@@ -506,20 +600,28 @@ def scenario_from_dict(data: Mapping, source: str = "scenario", base_dir: str | 
     if "competitor_switching" in model and "competitor_retention" in model:
         raise _key_error(source, "model.competitor_switching", "conflicts with competitor_retention: give one (R' = 1 - churn - competitor_switching)")
     base = {name: _model_value(name, value, source) for name, value in model.items()}
+    chain, chain_base = read_chain(data, source, base_dir, model)
+    specs = SCENARIO_INPUTS if chain is None else {**SCENARIO_INPUTS, **{n: CHAIN_INPUTS[n] for n in chain.inputs}}
+    base.update(chain_base)
 
     uncertain_table = _check_table(data.get("uncertain", {}), source, "uncertain")
     uncertain: dict[str, Distribution] = {}
+    if chain is not None and dict(data["survey"]).get("uncertain", True):
+        # the survey's sampling uncertainty: one uniform input indexing the posterior table
+        uncertain["survey_sampling"] = distribution_from_spec({"distribution": "uniform", "min": 0.0, "max": 1.0}, where="survey")
     for name, spec in uncertain_table.items():
         key = f"uncertain.{name}"
-        if name not in SCENARIO_INPUTS:
-            raise _key_error(source, key, f"is not a model input{closest(name, SCENARIO_INPUTS)}")
-        if name == "horizon" or SCENARIO_INPUTS[name].per_year:
+        if name == "survey_sampling":
+            raise _key_error(source, key, "is set by [survey] (uncertain = true or false), not by a distribution")
+        if name not in specs:
+            raise _key_error(source, key, f"is not a model input{closest(name, specs)}")
+        if name == "horizon" or specs[name].per_year:
             hint = "; make market_growth uncertain (one growth rate for all years) instead" if name.startswith("market_") else ""
             raise _key_error(source, key, f"cannot be uncertain: only single-number inputs can be sampled{hint}")
         if name == "competitor_retention" and "competitor_switching" in model or name == "competitor_switching" and "competitor_retention" in model:
             raise _key_error(source, key, "conflicts with the other of competitor_retention/competitor_switching in [model]")
         distribution = distribution_from_spec(spec, where=f"{source}: {key}" if source else key, base_dir=base_dir)
-        _check_support(name, distribution, source)
+        _check_support(name, distribution, source, specs)
         uncertain[name] = distribution
     if "competitor_switching" in uncertain and "competitor_retention" in uncertain:
         raise _key_error(source, "uncertain.competitor_switching", "conflicts with uncertain.competitor_retention: give one")
@@ -528,6 +630,9 @@ def scenario_from_dict(data: Mapping, source: str = "scenario", base_dir: str | 
         if name not in base:
             base[name] = distribution.median
             from_median.append(name)
+    missing = [name for name in (chain.inputs if chain is not None else ()) if name not in base]
+    if missing:
+        raise _key_error(source, f"programme.{missing[0]}", "is required: give a number in [programme] or a distribution in [uncertain." + missing[0] + "]")
 
     correlation, correlated = _read_correlation(data.get("correlation"), list(uncertain), source)
 
@@ -556,6 +661,7 @@ def scenario_from_dict(data: Mapping, source: str = "scenario", base_dir: str | 
         description=info.get("description", ""),
         currency=info.get("currency", ""),
         base_from_median=tuple(from_median),
+        chain=chain,
     )
     _check_model(scenario, source)
     return scenario
@@ -620,7 +726,7 @@ def _check_model(scenario: Scenario, source: str):
         if name == "competitor_retention" and "competitor_switching" in scenario.base:
             key = _blame_key("competitor_switching", scenario)
         raise _key_error(source, key, error.problem) from None
-    involved = [name for name in _CONSISTENCY_INPUTS if name in scenario.uncertain]
+    involved = [name for name in _CONSISTENCY_INPUTS + tuple(CHAIN_INPUTS) if name in scenario.uncertain]
     if not involved:
         return
     ends = []
@@ -735,8 +841,8 @@ def scenario_from_rows(rows: Sequence[Sequence], source: str = "range") -> Scena
                 raise RoqInputError(f"{source}: row {number}", f"key {key!r} clashes with an earlier value")
         last = parts[-1]
         is_list = len(values) > 1 or last in ("names", "inputs", "values", "weights") or parts[-1].endswith("_path")
-        if parts[0] == "correlation" and last == "matrix":
-            table.setdefault("matrix", []).append(values)
+        if (parts[0], last) in (("correlation", "matrix"), ("survey", "counts")):
+            table.setdefault(last, []).append(values)
             continue
         if last in table:
             raise RoqInputError(f"{source}: row {number}", f"{key.strip()} is given twice")
