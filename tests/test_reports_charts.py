@@ -270,6 +270,7 @@ def test_uninformative_second_order_panel_is_replaced_by_a_note(figures, data):
     assert "no pairwise interaction" in figures["sobol_indices"].axes[0].get_title(loc="left")
     informative = pd.DataFrame({"input_1": ["a", "a", "b"], "input_2": ["b", "c", "c"], "S2": [0.2, 0.0, 0.01], "S2_conf": [0.02, 0.02, 0.02]})
     assert second_order_is_informative(informative)
+    assert not second_order_is_informative(informative.assign(S2=[0.057, 0.0, 0.01], S2_conf=[0.05, 0.02, 0.02]))  # within noise of < 1%
 
 
 def test_two_way_colours_are_centred_on_break_even_with_even_steps(figures, data):

@@ -343,14 +343,15 @@ def programme_decision(result):
 def second_order_is_informative(second_order) -> bool:
     """Whether a second-order Sobol' table shows any interaction worth a chart.
 
-    No: every S2 is within its confidence half-width of 0, or below 0.01 (1% of the
-    variance) - a heatmap of "0.000 ± 0.05" cells says nothing a sentence does not.
+    Yes only if some pair's S2 is at least 0.01 (1% of the variance) with confidence:
+    the lower end of its interval, S2 - S2_conf, reaches 0.01. Otherwise a heatmap of
+    "0.000 ± 0.05" cells says nothing a sentence does not.
     """
     if second_order is None or not len(second_order):
         return False
     s2 = second_order["S2"].to_numpy(dtype=float)
     conf = second_order["S2_conf"].to_numpy(dtype=float) if "S2_conf" in second_order else np.zeros_like(s2)
-    return bool(np.any((np.abs(s2) > np.nan_to_num(conf, nan=0.0)) & (np.abs(s2) >= 0.01)))
+    return bool(np.any(s2 - np.nan_to_num(conf, nan=np.inf) >= 0.01))
 
 
 def second_order_note(second_order) -> str:
@@ -358,5 +359,5 @@ def second_order_note(second_order) -> str:
     s2 = second_order["S2"].to_numpy(dtype=float)
     conf = second_order["S2_conf"].to_numpy(dtype=float) if "S2_conf" in second_order else np.zeros_like(s2)
     worst = int(np.argmax(np.abs(s2)))
-    return (f"no pairwise interaction: every second-order index is within its confidence interval of 0 or below 0.01 "
+    return (f"no pairwise interaction shown: no second-order index is at least 0.01 with confidence "
             f"(largest |S2| = {abs(s2[worst]):.3f} ± {conf[worst]:.3f}), so its heatmap is left out")
