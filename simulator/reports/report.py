@@ -42,7 +42,7 @@ from .frames import (
     sweep_kind,
     tornado_frame,
 )
-from .style import DEFAULT_DPI, case_name
+from .style import DEFAULT_DPI, case_name, format_halfwidth
 
 __all__ = [
     "ReportData",
@@ -149,7 +149,7 @@ class ReportData:
         if stats is None or 1.0 not in stats["exceed"]:
             return ""
         p, half = stats["exceed"][1.0], stats["exceed_halfwidth"].get(1.0, math.nan)
-        return f"P(ROQ > 1) = {p:.2%} ± {half:.2%} (95% CI half-width) over {int(stats['count']):,} scenarios"
+        return f"P(ROQ > 1) = {p:.2%} ± {format_halfwidth(half)} (95% CI half-width) over {int(stats['count']):,} scenarios"
 
     def caption(self, what: str | None = None) -> str:
         """Subtitle naming the scenario and the sample a chart comes from."""

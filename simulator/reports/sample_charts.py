@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..errors import RoqInputError
 from .charts import OUTPUT_THRESHOLDS, _Axis, _percent_ticks, _title, _value_formatter, roq_histogram
-from .style import COLORS, OKABE_ITO, SEQUENCE, format_percent, input_label, new_figure, styled
+from .style import COLORS, OKABE_ITO, SEQUENCE, format_halfwidth, format_percent, input_label, new_figure, styled
 
 __all__ = [
     "SENSITIVITY_MEASURES",
@@ -170,7 +170,7 @@ def output_summary_chart(values, statistics: pd.DataFrame, sensitivity: pd.DataF
     table_ax.axis("off")
     rows = [[name, axis.text(value)] for name, value in stats.items()]
     if probability is not None and limit is not None:
-        half = f" ± {format_percent(probability_halfwidth, 2)}" if probability_halfwidth is not None and math.isfinite(probability_halfwidth) else ""
+        half = f" ± {format_halfwidth(probability_halfwidth)}" if probability_halfwidth is not None and math.isfinite(probability_halfwidth) else ""
         rows.append([f"P({axis.short} > {limit:g})", f"{format_percent(probability, 2)}{half}"])
     table = table_ax.table(cellText=rows, colLabels=["statistic", axis.short], loc="upper center", cellLoc="right", colLoc="right",
                            colWidths=[0.5, 0.5])

@@ -34,6 +34,7 @@ __all__ = [
     "money_scale",
     "format_money",
     "format_percent",
+    "format_halfwidth",
 ]
 
 #: Okabe & Ito (2008), "Color Universal Design": the colour-blind-safe qualitative palette.
@@ -242,6 +243,14 @@ def format_percent(value: float, decimals: int | None = None) -> str:
         if decimals and round(percent, decimals) == round(percent):
             decimals = 0
     return f"{percent:.{decimals}f}%"
+
+
+def format_halfwidth(value: float) -> str:
+    """A confidence half-width of a probability as a percentage with two significant digits,
+    so a tiny one does not read as zero: 7.3e-06 -> "0.00073%", 0.012 -> "1.2%"."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{100 * value:.2g}%" if value > 0 else "0%"
 
 
 #: (divisor, short suffix, long word) for money, from large to small.
