@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "sweep",
     "report",
     "compare",
+    "records",
     "chain",
 ]
 
