@@ -44,6 +44,7 @@ from ..errors import RoqInputError
 from ..roq import MODEL_OUTPUTS, evaluate
 from . import samplers
 from .scenario import THRESHOLDS, Scenario
+from .verdict import format_probability
 from .statistics import (
     DEFAULT_MIN_MAGNITUDE,
     DEFAULT_RELATIVE_ACCURACY,
@@ -206,6 +207,25 @@ class MonteCarloResult:
         except (KeyError, TypeError):
             raise RoqInputError("threshold", f"no exceedance count was kept for {output} > {threshold}") from None
 
+    def verdict(self, certainty: float | None = None):
+        """Whether the programme pays: :func:`simulator.uncertainty.verdict.programme_verdict`
+        on this run's count of scenarios with ROQ > 1 (the one rule every output shows).
+
+        Raises
+        ------
+        RoqInputError
+            The run has no ``roq`` output, or ROQ is not a number in some scenario (the
+            message names the likely cause).
+        """
+        from .verdict import DEFAULT_CERTAINTY, programme_verdict
+
+        if "roq" not in self.outputs:
+            raise RoqInputError("outputs", "the verdict needs the roq output, which this run did not summarise")
+        summary = self.partial["outputs"]["roq"]
+        cause = _nonfinite_cause(self.scenario) if summary["nonfinite"] or not summary["count"] else ""
+        return programme_verdict(summary["exceed"][THRESHOLDS["roq"]], summary["count"], nonfinite=summary["nonfinite"],
+                                 certainty=DEFAULT_CERTAINTY if certainty is None else certainty, cause=cause)
+
     def path_statistics(self, name: str = "market_share_path"):
         """Per-year statistics of a per-year output over every scenario of the run.
 
@@ -268,6 +288,7 @@ class MonteCarloResult:
             row["P_above_threshold"] = stats["exceed"].get(threshold, np.nan) if threshold is not None else np.nan
             row["P_above_ci95_halfwidth"] = stats["exceed_halfwidth"].get(threshold, np.nan) if threshold is not None else np.nan
             row["base_case"] = self.base.get(name, np.nan)
+            row["verdict"] = self.verdict().decision if name == "roq" else ""
             rows.append(row)
         return pd.DataFrame(rows).set_index("output")
 
@@ -321,10 +342,12 @@ class MonteCarloResult:
         lines.append("")
         for name in self.outputs:
             threshold = THRESHOLDS.get(name)
-            if threshold is not None:
+            if name == "roq":
+                lines.append(self.verdict().line(name, threshold))
+            elif threshold is not None:
                 p = self.statistics[name]["exceed"][threshold]
                 half = self.statistics[name]["exceed_halfwidth"][threshold]
-                lines.append(f"P({name} > {threshold:g}) = {p:.2%} +- {half:.3g} (95% CI half-width)" + ("   <- the programme pays (feasible)" if name == "roq" else ""))
+                lines.append(f"P({name} > {threshold:g}) = {format_probability(p)} +- {format_probability(half)} (95% CI half-width)")
         nonfinite = {n: s["nonfinite"] for n, s in self.statistics.items() if s["nonfinite"]}
         if nonfinite:
             lines.append("Non-finite outputs left out: " + ", ".join(f"{n}: {c:,}" for n, c in nonfinite.items()))
@@ -341,6 +364,23 @@ class MonteCarloResult:
         lines.append("")
         lines.append(f"Percentiles within {self.partial['relative_accuracy']:.2%} of the exact order statistic (DDSketch); means and probabilities exact.")
         return "\n".join(lines)
+
+
+def _nonfinite_cause(scenario: Scenario) -> str:
+    """Why the model gives no number, found by evaluating the base case with floating-point
+    errors raised (e.g. an overflow over a very long horizon)."""
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            values = scenario.evaluate_base(("roq",))
+    except FloatingPointError as error:
+        horizon = scenario.base.get("horizon")
+        hint = f" over horizon = {horizon:g} years; shorten the horizon" if isinstance(horizon, (int, float)) and horizon > 100 else ""
+        return f"the model's arithmetic fails at the base values ({error}){hint}"
+    except RoqInputError as error:  # pragma: no cover - validated at load
+        return str(error)
+    if not np.isfinite(values["roq"]):
+        return "ROQ is not a number at the base values too (NPVAS, the programme's cost, may be 0)"
+    return "the drawn inputs reach values where the model is undefined (e.g. a zero programme cost); narrow the uncertain inputs' ranges"
 
 
 def _heading(name: str, currency: str) -> str:
