@@ -11,22 +11,55 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import re
 
 from ..reports import FAN_PATHS, add_charts_option
 
 
-def count(text: str) -> int:
-    """A whole number as a user types it: 262144, 262_144, 1e6, 2**18."""
+#: Largest whole number any count option accepts (each option may bound itself lower).
+MAX_COUNT = 10**15
+
+
+def count(text: str, maximum: int = MAX_COUNT, what: str = "") -> int:
+    """A whole number as a user types it: 262144, 262_144, 1e6, 2**18; at most ``maximum``.
+
+    Non-finite (``inf``, ``nan``, ``1e400``) and huge values are refused with a one-line
+    message, never an OverflowError.
+    """
     cleaned = text.replace("_", "").replace(",", "").strip()
     match = re.fullmatch(r"(\d+)\s*(?:\*\*|\^)\s*(\d+)", cleaned)
     try:
-        value = int(match.group(1)) ** int(match.group(2)) if match else float(cleaned)
-    except (ValueError, OverflowError):
+        if match:
+            base, exponent = int(match.group(1)), int(match.group(2))
+            # never compute a power with millions of digits: bound it by its logarithm first
+            value = math.inf if base > 1 and exponent * math.log10(base) > 30 else base**exponent
+        else:
+            value = float(cleaned)
+    except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number (e.g. 262144, 1e6 or 2**18), got {text!r}") from None
+    if math.isnan(value):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r} (not a number)")
+    if math.isinf(value) or value > maximum:
+        limit = "10**15" if maximum == MAX_COUNT else f"{maximum:,}"
+        raise argparse.ArgumentTypeError(f"at most {limit}{' ' + what if what else ''}, got {text!r}")
     if value != int(value) or value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return int(value)
+
+
+def bounded_count(maximum: int, what: str = ""):
+    """An argparse type: :func:`count` at most ``maximum`` (``what`` says why)."""
+
+    def parse(text: str) -> int:
+        return count(text, maximum, what)
+
+    parse.__name__ = "count"
+    return parse
+
+
+#: Largest --workers: threads or worker processes (far above any machine's cores).
+MAX_WORKERS = 1024
 
 
 def seed_value(text: str) -> int:
@@ -60,8 +93,8 @@ def positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds > 0, got {text!r}")
     return value
 
 
@@ -118,10 +151,17 @@ def register(subparsers) -> None:
     )
     add_scenario_argument(parser)
     add_run_options(parser)
-    parser.add_argument("--chunk-size", type=count, metavar="N", help="scenarios per model call (default 8192); changes speed and memory, never the numbers")
-    parser.add_argument("--workers", type=count, metavar="N", help="threads evaluating blocks, or with --engine dask the worker processes of the local "
-                        "cluster (default: number of CPUs); never changes the numbers")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar on stderr (default: on a terminal for long runs)")
+    from ..uncertainty.montecarlo import MAX_CHUNK_SIZE
+
+    parser.add_argument("--chunk-size", type=bounded_count(MAX_CHUNK_SIZE, "scenarios per model call (memory grows with it)"), metavar="N",
+                        help=f"scenarios per model call (default 8192, at most {MAX_CHUNK_SIZE:,}); changes speed and memory, never the numbers")
+    parser.add_argument("--workers", type=bounded_count(MAX_WORKERS, "workers"), metavar="N", help="threads evaluating blocks, or with --engine dask the worker processes of the local "
+                        f"cluster (default: number of CPUs, at most {MAX_WORKERS}); never changes the numbers")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress on stderr: a bar on a terminal, a plain line every 10 s otherwise (default on; --no-progress silences it and the time estimate)")
+    parser.add_argument("--max-time", type=positive_seconds, metavar="SECONDS",
+                        help="stop cleanly after SECONDS and report the scenarios done so far, labelled PARTIAL RESULT (exit status 3); "
+                        "a long run prints its time estimate first")
     add_engine_options(parser)
     add_out_option(parser)
     add_charts_option(parser)
@@ -137,7 +177,7 @@ def run(args) -> int:
         # with --charts, the fan chart's per-year statistics come from every scenario of this run
         paths = FAN_PATHS if args.charts else ()
         result = run_monte_carlo(scenario, samples=args.samples, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size,
-                                 progress=args.progress, engine=engine, path_outputs=paths)
+                                 progress=args.progress, engine=engine, path_outputs=paths, max_time=args.max_time)
     print(result.summary())
     if args.out:
         sheets = result.sheets()
@@ -154,4 +194,4 @@ def run(args) -> int:
 
         written = write_charts(result, args.out or ".", args.charts)
         print("Wrote charts: " + ", ".join(path.name for path in written))
-    return 0
+    return 3 if result.stopped_early else 0

@@ -29,6 +29,7 @@ whole simulator) import without it.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import math
 import os
@@ -227,19 +228,28 @@ class DaskEngine:
             Prefix of the task keys (shown on the Dask dashboard).
         """
         distributed = _import_distributed()
-        items = list(items)
-        if not items:
+        if not hasattr(items, "__len__"):
+            items = list(items)  # an iterator of unknown length: its items must be counted to batch them
+        n_items = len(items)
+        if not n_items:
             return
         client = self.client
         threads = self.workers
         if batch is None:
-            batch = min(self.max_batch, max(1, math.ceil(len(items) / (4 * threads))))
-        batches = [items[i:i + batch] for i in range(0, len(items), batch)]
+            batch = min(self.max_batch, max(1, math.ceil(n_items / (4 * threads))))
+        # batches are cut lazily from the items as tasks are submitted (never listed):
+        # memory stays flat for any number of items
+        n_batches = -(-n_items // batch)
+        source = iter(items)
+
+        def next_batch():
+            return list(itertools.islice(source, batch))
+
         window = self.tasks_per_worker * threads
         # a list, so that scatter sends the object whole (it splits dicts and sequences)
         shared = client.scatter([context], broadcast=True, hash=False)[0]
         token = uuid.uuid4().hex[:8]
-        self.last_map = {"items": len(items), "tasks": len(batches), "batch": batch, "window": window, "peak_in_flight": 0}
+        self.last_map = {"items": n_items, "tasks": n_batches, "batch": batch, "window": window, "peak_in_flight": 0}
         completed = distributed.as_completed(loop=client.loop, with_results=True)
         position: dict = {}
         futures: dict = {}
@@ -248,7 +258,7 @@ class DaskEngine:
 
         def submit():
             nonlocal submitted
-            future = client.submit(_run_batch, function, shared, batches[submitted], key=f"{label}-{token}-{submitted}")
+            future = client.submit(_run_batch, function, shared, next_batch(), key=f"{label}-{token}-{submitted}")
             position[future.key] = submitted
             futures[submitted] = future
             completed.add(future)
@@ -256,7 +266,7 @@ class DaskEngine:
             self.last_map["peak_in_flight"] = max(self.last_map["peak_in_flight"], submitted - yielded)
 
         try:
-            while submitted < len(batches) and submitted < window:
+            while submitted < n_batches and submitted < window:
                 submit()
             for future, results in completed:
                 index = position.pop(future.key)
@@ -266,7 +276,7 @@ class DaskEngine:
                     for result in ready.pop(yielded):
                         yield result
                     yielded += 1
-                while submitted < len(batches) and submitted - yielded < window:
+                while submitted < n_batches and submitted - yielded < window:
                     submit()
         except ModuleNotFoundError as error:
             raise RoqInputError("scheduler", f"the Dask workers cannot import {error.name!r}: install roq-toolkit (and its dependencies) where the workers run") from error

@@ -33,7 +33,6 @@ additive models, Stein 1987) and only indicative for ``sobol``.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -62,6 +61,12 @@ __all__ = ["run_monte_carlo", "MonteCarloResult", "DEFAULT_CHUNK_SIZE", "evaluat
 #: Scenarios per model call: small enough that a chunk's arrays stay in the CPU cache.
 DEFAULT_CHUNK_SIZE = 2**13
 _FIRST_CHECKPOINT = 2**10
+#: Largest chunk size: about 0.5 GB of model temporaries per thread.
+MAX_CHUNK_SIZE = 2**20
+#: Seconds of a run used to measure its speed for the time estimate.
+CALIBRATION_SECONDS = 1.0
+#: Runs projected to take longer than this print their estimate on stderr.
+ESTIMATE_ABOVE_SECONDS = 10.0
 
 
 def path_output_name(name: str, year: int) -> str:
@@ -194,6 +199,13 @@ class MonteCarloResult:
     engine: str = "local"
     path_outputs: tuple = ()
     years: int = 0
+    requested_samples: int | None = None
+    max_time: float | None = None
+
+    @property
+    def stopped_early(self) -> bool:
+        """True if ``max_time`` stopped the run before ``requested_samples``."""
+        return self.requested_samples is not None and self.samples < self.requested_samples
 
     @property
     def scenarios_per_second(self) -> float:
@@ -308,6 +320,8 @@ class MonteCarloResult:
                 ("scenario", self.scenario.name),
                 ("source", self.scenario.source),
                 ("samples", self.samples),
+                ("samples requested", self.requested_samples if self.requested_samples is not None else self.samples),
+                ("stopped by max-time", f"yes, after {self.max_time:g} s: a partial result" if self.stopped_early else "no"),
                 ("seed", self.seed),
                 ("sampler", self.sampler),
                 ("block size", samplers.BLOCK_SIZE),
@@ -325,6 +339,9 @@ class MonteCarloResult:
         currency = self.scenario.currency
         lines = [
             f"Monte Carlo: {self.scenario.name}",
+            *([f"PARTIAL RESULT: --max-time {self.max_time:g} s stopped the run after {self.samples:,} of the {self.requested_samples:,} "
+               f"scenarios asked for ({self.samples / self.requested_samples:.2g} of them); every figure below covers those {self.samples:,} only."]
+              if self.stopped_early else []),
             f"{self.samples:,} scenarios, sampler {self.sampler}, seed {self.seed}"
             f" ({self.elapsed:.2f} s, {self.scenarios_per_second / 1e6:.2f} million scenarios/s"
             + (f", engine {self.engine} with {self.workers} worker{'s' if self.workers != 1 else ''})" if self.engine != "local" else ")"),
@@ -399,19 +416,6 @@ def _format(name: str, value) -> str:
     return f"{value:.4f}"
 
 
-def _progress_bar(enabled, total: int):
-    if enabled is None:
-        enabled = sys.stderr.isatty() and total >= 4 * samplers.BLOCK_SIZE
-    if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # optional: no bar rather than no run
-        return None
-
-    return tqdm(total=total, unit="scenario", unit_scale=True, file=sys.stderr, desc="Monte Carlo", leave=False)
-
-
 def _prefix_rows(outputs: dict, thresholds: dict, length: int) -> list:
     """Convergence rows inside the first block (1,024, 2,048, ... scenarios)."""
     rows = []
@@ -455,7 +459,7 @@ def _checkpoint_rows(samples: int, merged: dict, outputs: tuple) -> list:
 
 def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | None = None, sampler: str | None = None, *,
                     chunk_size: int | None = None, outputs=None, progress: bool | None = None, workers: int | None = None,
-                    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY, engine=None, path_outputs=()) -> MonteCarloResult:
+                    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY, engine=None, path_outputs=(), max_time: float | None = None) -> MonteCarloResult:
     """Propagate a scenario's uncertain inputs through the ROQ model by Monte Carlo.
 
     Parameters
@@ -493,6 +497,17 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         :meth:`MonteCarloResult.path_statistics`). Default none: each one adds T
         per-year summaries per block, so it costs time only when asked for.
 
+    max_time : float, optional
+        Seconds after which the run stops cleanly (between blocks): the result then
+        covers the blocks done so far, in order (exactly what a run of that many
+        scenarios gives), with ``stopped_early`` True and ``requested_samples`` the
+        count asked for; its summary says so on its first lines. Default: no limit.
+
+    Long runs print a time estimate on stderr, measured on their first
+    :data:`CALIBRATION_SECONDS` (if the whole run is projected past
+    :data:`ESTIMATE_ABOVE_SECONDS`), and progress (:mod:`simulator.progress`).
+    ``samples`` is at most :data:`~simulator.uncertainty.samplers.MAX_SAMPLES` (10**15).
+
     Returns
     -------
     MonteCarloResult
@@ -518,7 +533,8 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     samples = samplers.check_samples(run.samples if samples is None else samples)
     seed = samplers.check_seed(run.seed if seed is None else seed)
     sampler = samplers.check_sampler(run.sampler if sampler is None else sampler)
-    chunk_size = samplers.check_samples(chunk_size if chunk_size is not None else (run.chunk_size or DEFAULT_CHUNK_SIZE), "chunk_size")
+    chunk_size = samplers.check_samples(chunk_size if chunk_size is not None else (run.chunk_size or DEFAULT_CHUNK_SIZE), "chunk_size",
+                                        maximum=MAX_CHUNK_SIZE, why="scenarios per model call (memory grows with it, speed does not)")
     outputs = tuple(scenario.outputs if outputs is None else outputs)
     for name in outputs:
         if name not in MODEL_OUTPUTS or "_path" in name:
@@ -534,7 +550,12 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     thresholds = {name: (THRESHOLDS[name],) for name in outputs if name in THRESHOLDS}
     n_blocks = samplers.block_count(samples)
     blocks_per_unit = max(1, chunk_size // samplers.BLOCK_SIZE)
-    units = [tuple(range(start, min(start + blocks_per_unit, n_blocks))) for start in range(0, n_blocks, blocks_per_unit)]
+    n_units = -(-n_blocks // blocks_per_unit)
+    # a lazy sequence: work units are made as the engine asks for them, so memory is flat
+    # for any sample count (a list of 10**14 / 2**16 units alone would be gigabytes)
+    units = _Units(n_blocks, blocks_per_unit)
+    if max_time is not None and not (isinstance(max_time, (int, float)) and not isinstance(max_time, bool) and max_time > 0 and math.isfinite(max_time)):
+        raise RoqInputError("max_time", f"must be a number of seconds > 0, got {max_time!r}")
     engine, owned = resolve_engine(engine, workers)
     for distribution in scenario.uncertain.values():
         distribution.ppf(np.array([0.5]))  # build lazy tables before threads share them (and before pickling)
@@ -552,15 +573,18 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     merged = None
     convergence: list = []
     folded = 0
+    done = 0
     next_checkpoint = 1
+    estimated = False
 
     def fold(result):
-        nonlocal merged, folded, next_checkpoint
+        nonlocal merged, folded, next_checkpoint, done
         blocks, lengths, partials, prefix = result
         convergence.extend(prefix)
         for block, length, partial in zip(blocks, lengths, partials):
             merged = partial if merged is None else merge_two(merged, partial)
             folded += 1
+            done += length
             if folded == next_checkpoint or folded == n_blocks:
                 convergence.extend(_checkpoint_rows(block * samplers.BLOCK_SIZE + length, merged, outputs))
                 while next_checkpoint <= folded:
@@ -568,13 +592,49 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
             if bar is not None:
                 bar.update(length)
 
+    calibration = None  # (seconds, scenarios) when the first result came back: start-up is not speed
+
+    def estimate(elapsed):
+        """The time estimate, from the speed over the run's first CALIBRATION_SECONDS, once."""
+        nonlocal estimated
+        estimated = True
+        seconds, scenarios = (elapsed - calibration[0], done - calibration[1]) if done > calibration[1] else (elapsed, done)
+        rate = scenarios / seconds
+        projected = elapsed + (samples - done) / rate
+        if projected < ESTIMATE_ABOVE_SECONDS or progress is False:
+            return
+        from ..progress import format_duration
+
+        text = (f"roq: estimate: {samples:,} scenarios at {rate / 1e6:.3g} million/s (measured on the first {done:,}): "
+                f"about {format_duration(projected)}")
+        if max_time is not None and projected > max_time:
+            text += f"; --max-time {max_time:g} s stops it after about {min(samples, done + int((max_time - elapsed) * rate)):,} (a partial result, labelled)"
+        elif max_time is None:
+            text += "; --max-time SECONDS bounds it (Ctrl-C stops it)"
+        bar.note(text)
+
+    stopped_early = False
     try:
-        bar = _progress_bar(progress, samples)
+        from ..progress import Progress
+
+        bar = Progress(samples, "Monte Carlo", "scenario", enabled=progress, min_bar=4 * samplers.BLOCK_SIZE)
         # partials come back in block order whatever the engine: the fold (and every
         # number) is the same for any thread or worker count
-        for result in engine.map_ordered(_run_unit, units, context=job, label="montecarlo"):
-            fold(result)
-        used_workers = min(engine.workers, len(units)) if engine.name == "local" else engine.workers
+        results = engine.map_ordered(_run_unit, units, context=job, label="montecarlo")
+        try:
+            for result in results:
+                fold(result)
+                elapsed = time.perf_counter() - started
+                if calibration is None:
+                    calibration = (elapsed, done)
+                if not estimated and (elapsed - calibration[0] >= CALIBRATION_SECONDS or done == samples):
+                    estimate(elapsed)
+                if max_time is not None and elapsed >= max_time and done < samples:
+                    stopped_early = True
+                    break
+        finally:
+            results.close()  # stops queued work at once (threads or Dask tasks)
+        used_workers = min(engine.workers, n_units) if engine.name == "local" else engine.workers
         engine_name = engine.name
     finally:
         if bar is not None:
@@ -582,13 +642,30 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         if owned:
             engine.close()
     elapsed = time.perf_counter() - started
+    if stopped_early and convergence[-1]["samples"] != done:
+        convergence.extend(_checkpoint_rows(done, merged, outputs))  # the last row: where it stopped
     statistics = finalize(merged)
     try:
         base = {k: float(v) for k, v in scenario.evaluate_base(outputs).items()}
     except RoqInputError:  # pragma: no cover - validated at load
         base = {}
     return MonteCarloResult(
-        scenario=scenario, samples=samples, seed=seed, sampler=sampler, chunk_size=chunk_size, workers=used_workers,
+        scenario=scenario, samples=done, seed=seed, sampler=sampler, chunk_size=chunk_size, workers=used_workers,
         outputs=outputs, statistics=statistics, partial=merged, convergence=convergence, elapsed=elapsed, base=base,
-        engine=engine_name, path_outputs=path_outputs, years=years,
+        engine=engine_name, path_outputs=path_outputs, years=years, requested_samples=samples, max_time=max_time,
     )
+
+
+class _Units:
+    """The run's work units (tuples of consecutive block indices), made on demand:
+    ``len()`` and iteration without a list, so memory does not grow with the sample count."""
+
+    def __init__(self, n_blocks: int, per_unit: int):
+        self.n_blocks, self.per_unit = int(n_blocks), int(per_unit)
+
+    def __len__(self) -> int:
+        return -(-self.n_blocks // self.per_unit)
+
+    def __iter__(self):
+        for start in range(0, self.n_blocks, self.per_unit):
+            yield tuple(range(start, min(start + self.per_unit, self.n_blocks)))
