@@ -85,7 +85,44 @@ def add_run_options(parser, *, samples_help: str = "number of scenarios (default
 
 
 def add_out_option(parser) -> None:
-    parser.add_argument("--out", metavar="DIR", help="write CSV files and a summary workbook into DIR (created if needed; files are replaced atomically)")
+    parser.add_argument("--out", metavar="DIR", help="write CSV files and a summary workbook into DIR (created if needed; the whole set "
+                        "of files or none; checked before anything runs)")
+    add_force_option(parser)
+
+
+def add_force_option(parser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="replace existing output files, and remove the other files of the earlier run in the folder (runs never mix)")
+
+
+def output_set(args, expected=()):
+    """The :class:`simulator._files.OutputSet` of ``--out`` (or of ``--charts`` alone: the
+    current folder), checked now, before any computation; None if nothing is written."""
+    from .._files import OutputSet
+
+    directory = getattr(args, "out", None) or ("." if getattr(args, "charts", None) else None)
+    if directory is None:
+        return None
+    argument = "--out" if getattr(args, "out", None) else "--charts"
+    return OutputSet(directory, force=getattr(args, "force", False), argument=argument, expected=expected).check()
+
+
+def write_outputs(outputs, tables=None, workbook=None, title="", charts=None, chart_source=None, **chart_options) -> None:
+    """Write a command's tables (CSV + workbook) and charts as one set into ``outputs`` and
+    say what was written."""
+    from ..uncertainty.results import write_tables
+
+    if outputs is None:
+        return
+    with outputs.staging() as stage:
+        if tables:
+            write_tables(stage, tables, workbook, title=title)
+        if charts:
+            from ..reports import write_charts
+
+            write_charts(chart_source, stage, charts, **chart_options)
+    names = [p.name for p in outputs.written]
+    print(f"\nWrote {', '.join(names)} to {outputs.directory}")
 
 
 def positive_seconds(text: str) -> float:
@@ -168,17 +205,28 @@ def register(subparsers) -> None:
     parser.set_defaults(handler=run)
 
 
+def _expected_files(args, scenario) -> list:
+    names = ["montecarlo_summary.csv", "montecarlo_convergence.csv", "scenario_inputs.csv", "run_settings.csv", "montecarlo.xlsx"] if args.out else []
+    for kind in args.charts or ():
+        if kind == "xlsx":
+            names.append("montecarlo_charts.xlsx")
+        else:
+            names += [f"{name}_distribution.{kind}" for name in scenario.outputs] + [f"market_share_fan.{kind}"]
+    return names
+
+
 def run(args) -> int:
     from ..uncertainty.montecarlo import run_monte_carlo
-    from ..uncertainty.results import write_tables
 
     scenario = load(args)
+    outputs = output_set(args, _expected_files(args, scenario))
     with open_engine(args, workers=args.workers) as engine:
         # with --charts, the fan chart's per-year statistics come from every scenario of this run
         paths = FAN_PATHS if args.charts else ()
         result = run_monte_carlo(scenario, samples=args.samples, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size,
                                  progress=args.progress, engine=engine, path_outputs=paths, max_time=args.max_time)
     print(result.summary())
+    tables = None
     if args.out:
         sheets = result.sheets()
         tables = {
@@ -187,11 +235,5 @@ def run(args) -> int:
             "scenario_inputs": sheets["Scenario"],
             "run_settings": sheets["Run"],
         }
-        written = write_tables(args.out, tables, "montecarlo.xlsx", title=f"Monte Carlo: {scenario.name}")
-        print(f"\nWrote {', '.join(p.name for p in written)} to {written[0].parent}")
-    if args.charts:
-        from ..reports import write_charts
-
-        written = write_charts(result, args.out or ".", args.charts)
-        print("Wrote charts: " + ", ".join(path.name for path in written))
+    write_outputs(outputs, tables, "montecarlo.xlsx", title=f"Monte Carlo: {scenario.name}", charts=args.charts, chart_source=result)
     return 3 if result.stopped_early else 0

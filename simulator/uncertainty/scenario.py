@@ -362,7 +362,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         return builtin_scenario()
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark (Notepad's "UTF-8 with BOM") is fine
     except FileNotFoundError:
         raise RoqInputError(str(path), "no such scenario file") from None
     except IsADirectoryError:
