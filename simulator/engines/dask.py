@@ -33,6 +33,7 @@ import itertools
 import logging
 import math
 import os
+import time
 import uuid
 
 from ..errors import RoqInputError
@@ -85,6 +86,59 @@ def _default_malloc_for_workers():
         finally:
             if drop:
                 os.environ[_TRIM] = inherited
+
+
+def _close_quietly(client) -> None:
+    """Close a client that failed to connect, bounded in time and without raising."""
+    with contextlib.suppress(Exception):
+        client.close(timeout=2)
+
+
+def _check_scheduler(address: str, timeout: float) -> None:
+    """Refuse, within ``timeout`` seconds, an address that is not a Dask scheduler.
+
+    ``tcp://host:port`` (or ``host:port``): the host must resolve, the port must accept
+    a connection, and the service must speak first with a frame of Dask's TCP protocol
+    (a Dask server sends its handshake on connecting; an HTTP, SSH or database server
+    either says nothing or something else). Other protocols (``tls://``, ``ucx://``,
+    ``inproc://``) are left to Dask.
+    """
+    import socket
+    import struct
+
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp"):
+        return
+    host, colon, port_text = rest.rpartition(":")
+    if not colon or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise RoqInputError("scheduler", f"{address!r} is not a scheduler address such as tcp://127.0.0.1:8786 (host and port)")
+    host = host.strip("[]")
+    deadline = time.monotonic() + timeout
+    try:
+        connection = socket.create_connection((host, int(port_text)), timeout=timeout)
+    except socket.gaierror:
+        raise RoqInputError("scheduler", f"cannot find the host {host!r} of {address} (not a known name or address)") from None
+    except TimeoutError:
+        raise RoqInputError("scheduler", f"no answer from {address} within {timeout:g} s (is the scheduler running, and the port open?)") from None
+    except OSError as error:
+        raise RoqInputError("scheduler", f"cannot connect to {address} ({error.strerror or error}; is the scheduler running?)") from None
+    with connection:
+        header = b""
+        try:
+            while len(header) < 16:
+                connection.settimeout(max(0.05, deadline - time.monotonic()))
+                chunk = connection.recv(16 - len(header))
+                if not chunk:
+                    break
+                header += chunk
+        except (TimeoutError, OSError):
+            pass
+    if len(header) < 16:
+        raise RoqInputError("scheduler", f"{address} accepted the connection but did not answer as a Dask scheduler within {timeout:g} s "
+                                         "(another kind of service on that port?)")
+    total, frames = struct.unpack("<QQ", header)
+    if not (16 <= total <= 2**24 and 1 <= frames <= 64):
+        raise RoqInputError("scheduler", f"{address} is not a Dask scheduler (it answered {header[:12]!r}...: another kind of service on that port)")
 
 
 def _run_batch(function, context, items):
@@ -159,16 +213,20 @@ class DaskEngine:
     def _start(self) -> None:
         distributed = _import_distributed()
         if self.scheduler:
+            # connect_timeout bounds the whole handshake: the check of the address, Dask's
+            # own connection, and waiting for a worker share one deadline
+            deadline = time.monotonic() + self.connect_timeout
+            _check_scheduler(self.scheduler, self.connect_timeout)
             try:
-                client = distributed.Client(self.scheduler, timeout=self.connect_timeout, set_as_default=False)
+                client = distributed.Client(self.scheduler, timeout=max(0.5, deadline - time.monotonic()), set_as_default=False)
             except (OSError, TimeoutError, ValueError, TypeError) as error:
                 reason = " ".join(str(error).split()) or type(error).__name__
                 raise RoqInputError("scheduler", f"cannot connect to a Dask scheduler at {self.scheduler} within {self.connect_timeout:g} s ({reason})") from None
             try:
-                client.wait_for_workers(1, timeout=self.connect_timeout)
+                client.wait_for_workers(1, timeout=max(0.5, deadline - time.monotonic()))
             except (OSError, TimeoutError) as error:
-                client.close()
-                raise RoqInputError("scheduler", f"the Dask scheduler at {self.scheduler} has no workers (none joined within {self.connect_timeout:g} s)") from error
+                _close_quietly(client)
+                raise RoqInputError("scheduler", f"the Dask scheduler at {self.scheduler} has no workers (none joined within {self.connect_timeout:g} s)") from None
             self._client = client
             return
         n_workers = self.requested_workers or os.cpu_count() or 1
