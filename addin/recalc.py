@@ -353,7 +353,7 @@ def read_csv_block(path) -> list[list]:
     """A CSV file as rows of cell values: numbers as floats, empty fields as None (blank).
 
     The file must be UTF-8 text (a byte-order mark is accepted). The delimiter is detected
-    (``csv.Sniffer``: comma, semicolon, tab or pipe), so a semicolon-separated export of
+    (comma, semicolon, tab or pipe: see :func:`_detect_delimiter`), so a semicolon-separated export of
     a European Excel is read as columns, not as one text column; an unterminated quote is
     refused with its line.
 
@@ -380,14 +380,10 @@ def read_csv_block(path) -> list[list]:
         line = raw[: error.start].count(b"\n") + 1
         raise RoqInputError("--paste", f"{path}: line {line} is not UTF-8 text (byte 0x{raw[error.start]:02x}); save the CSV as UTF-8") from None
     lines = text.splitlines()
-    dialect = csv.excel
-    sample = "\n".join(lines[:50])
-    if sample.strip():
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        except csv.Error:
-            dialect = csv.excel  # one column (no delimiter at all) or undecidable: plain commas
-        dialect.doublequote = True
+
+    class dialect(csv.excel):
+        delimiter = _detect_delimiter(lines[:100])
+
     _check_quotes(path, lines, dialect)
     rows = []
     try:
@@ -412,6 +408,42 @@ def read_csv_block(path) -> list[list]:
     while rows and all(value is None for value in rows[-1]):
         rows.pop()
     return rows
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _detect_delimiter(lines: list[str]) -> str:
+    """The delimiter of a CSV block: of comma, semicolon, tab and pipe, the one that splits
+    every line into the same number of fields with the most numbers among them
+    (``csv.Sniffer`` alone takes ``4;2,5`` for two comma-separated fields). One column: comma."""
+    import csv
+
+    best, best_score = ",", None
+    for delimiter in _DELIMITERS:
+        try:
+            rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        widths = {len(row) for row in rows}
+        if not rows or max(widths) < 2:
+            continue
+        numbers = sum(1 for row in rows for field in row if _is_number(field, decimal_comma=delimiter == ";"))
+        score = (len(widths) == 1, numbers, -len(widths), max(widths))
+        if best_score is None or score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _is_number(field: str, *, decimal_comma: bool = False) -> bool:
+    text = field.strip()
+    if decimal_comma and re.fullmatch(r"[+-]?\d+,\d+", text):
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_quotes(path: Path, lines: list[str], dialect) -> None:

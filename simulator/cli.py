@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from importlib import metadata
 
@@ -36,8 +37,17 @@ class CommandError(Exception):
     """A command-line failure with a one-line message (not bad model input)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's one-line errors: ``roq: error: --samples: <problem>
+    (see roq simulate --help)`` and exit status 2, instead of the usage block."""
+
+    def error(self, message):
+        message = re.sub(r"^argument (\S+?)(?:/\S+)?: ", r"\1: ", message)
+        self.exit(2, f"roq: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="roq",
         description="Return-on-Quality toolkit: service-quality analytics, the ROQ model, Monte Carlo and sensitivity analysis.",
     )
