@@ -69,9 +69,11 @@ def _capped(samples, limit: int, what: str) -> int | None:
 @arg("sampler", choice(*SAMPLERS), "random (plain Monte Carlo), lhs (Latin hypercube) or sobol (scrambled Sobol'); default: the scenario's.")
 @excel_function
 def ROQ_SIMULATE(scenario=None, samples=None, seed=None, sampler=None):
-    """Monte Carlo summary of ROQ, NPV gain and final share: mean, sd, P5..P95, expected shortfall, P(ROQ > 1).
+    """Monte Carlo summary of ROQ, NPV gain and final share: mean, sd, P5..P95, expected shortfall, P(ROQ > 1) and the verdict.
 
-    One row per output with its 95% confidence half-widths and the deterministic base case.
+    One row per output with its 95% confidence half-widths and the deterministic base case;
+    the roq row's verdict (pays / does not pay / undecided) follows the one rule of
+    simulator.uncertainty.verdict (pays when the 95% interval of P(ROQ > 1) lies above 95%).
     """
     chosen = _scenario(scenario)
     samples = _capped(samples, MAX_SIMULATION_SAMPLES, "scenarios")
