@@ -56,17 +56,22 @@ def main() -> None:
     reference = []
     results: dict = {}
     cases = [(n, 0.0) for n in sizes] + [(10**12, 20.0)]
+    print(f"{'requested':>18}{'done':>16}{'seconds':>10}{'peak MiB':>10}{'ratio to 1e6':>14}  (rows as they finish; best-of summary at the end)", flush=True)
+
+    def row(label, run, base):
+        print(f"{label:>18}{run['samples']:>16,}{run['seconds']:>10.1f}{run['peak_kib'] / 1024:>10.1f}{run['peak_kib'] / base:>14.3f}", flush=True)
+
     for _ in range(args.repeat):
         for samples, max_time in cases:  # the reference alternates with every other size
             reference.append(run_child(10**6, 0.0, args.workers))
+            row(f"{10**6:,}", reference[-1], reference[-1]["peak_kib"])
             results.setdefault((samples, max_time), []).append(run_child(samples, max_time, args.workers))
+            row(f"{samples:,}" + (" (20 s)" if max_time else ""), results[(samples, max_time)][-1], reference[-1]["peak_kib"])
     base = min(r["peak_kib"] for r in reference)
-    print(f"{'requested':>18}{'done':>16}{'seconds':>10}{'peak MiB':>10}{'ratio to 1e6':>14}")
-    print(f"{10**6:>18,}{10**6:>16,}{min(r['seconds'] for r in reference):>10.1f}{base / 1024:>10.1f}{1.0:>14.3f}")
+    print(f"\nbest of {args.repeat}:")
+    row(f"{10**6:,}", min(reference, key=lambda r: r["peak_kib"]), base)
     for (samples, max_time), runs in results.items():
-        best = min(runs, key=lambda r: r["peak_kib"])
-        label = f"{samples:,}" + (" (20 s)" if max_time else "")
-        print(f"{label:>18}{best['samples']:>16,}{best['seconds']:>10.1f}{best['peak_kib'] / 1024:>10.1f}{best['peak_kib'] / base:>14.3f}")
+        row(f"{samples:,}" + (" (20 s)" if max_time else ""), min(runs, key=lambda r: r["peak_kib"]), base)
     print(f"load average after: {os.getloadavg()}")
 
 

@@ -196,7 +196,7 @@ class OutputSet:
         """Refuse now, before any computation, what would fail or overwrite later; returns self."""
         directory = self.directory
         if directory.exists() and not directory.is_dir():
-            raise self._error(f"{directory} exists and is not a folder")
+            raise self._error(f"{directory} exists and is not a directory")
         existing = directory
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent

@@ -38,8 +38,11 @@ def test_roq_report_writes_every_chart_in_every_format(tmp_path, capsys):
     charts = ["roq_distribution", "market_share_fan", "tornado", "spider", "sobol_indices", "sobol_second_order", "morris",
               "two_way", "discount_curve", "ipa_quadrants", "servqual_gaps"]
     expected = {f"{name}.{kind}" for name in charts for kind in ("png", "svg", "pdf")} | {"roq_report.xlsx"}
-    assert {p.name for p in out.iterdir()} == expected
+    assert {p.name for p in out.iterdir()} == expected | {".roq-files"}  # the run's manifest (simulator._files)
+    assert set((out / ".roq-files").read_text().split()) == expected
     for path in out.iterdir():
+        if path.name == ".roq-files":
+            continue
         check_file(path)
         assert path.name in printed
 

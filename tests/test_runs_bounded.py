@@ -192,7 +192,7 @@ def test_output_folder_is_checked_before_computing(tmp_path):
     # 10**12 scenarios would run for days: refused at once, or the subprocess timeout fails the test
     process = roq("simulate", "--samples", "1e12", "--out", blocker)
     assert process.returncode == 2
-    one_line_error(process.stderr, "--out", "not a folder")
+    one_line_error(process.stderr, "--out", "is not a directory")
     assert blocker.read_text() == "mine"
     for command in (["sensitivity"], ["sweep"], ["report"]):
         process = roq(*command, "--out", blocker)

@@ -49,9 +49,9 @@ def run(args) -> int:
         raise RoqInputError("--sensitivity-samples", f"at most {2**20:,} (N (2D + 2) model runs and SALib's design in memory), got {args.sensitivity_samples:,}")
     scenario = load(args)
     survey = case_study_survey() if args.survey == "seed002" else None
-    outputs = OutputSet(args.out, force=args.force, expected=["roq_report.xlsx"] if "xlsx" in formats else []).check()
+    outputs = OutputSet(args.out, force=args.force, expected=["roq_report.xlsx"] if "xlsx" in formats else [])
     # the report is computed and written into a staging folder, moved into --out whole
-    with open_engine(args) as engine, outputs.staging() as stage, heartbeat("report"):
+    with open_engine(args) as engine, outputs.check().staging() as stage, heartbeat("report"):
         report = build_report(scenario, stage, formats, dpi=args.dpi, samples=args.samples, seed=args.seed, sampler=args.sampler,
                               sensitivity_samples=args.sensitivity_samples, survey=survey, progress=None, engine=engine)
     report = replace(report, out_dir=outputs.directory, files=[outputs.directory / p.name for p in report.files])

@@ -65,8 +65,8 @@ def run(args) -> int:
     samples = args.samples or DEFAULT_SAMPLES[args.method]
     if samples > MAX_SAMPLES[args.method]:
         raise RoqInputError("--samples", f"at most {MAX_SAMPLES[args.method]:,} for {args.method} ({_WHY[args.method]}), got {samples:,}")
-    outputs = output_set(args, _expected_files(args))
     with open_engine(args) as engine, heartbeat(f"sensitivity ({args.method}, {samples:,} samples)"):
+        outputs = output_set(args, _expected_files(args))  # after the engine flags, before anything runs
         result = scenario.sensitivity(
             args.method,
             samples=samples,

@@ -114,15 +114,18 @@ def write_outputs(outputs, tables=None, workbook=None, title="", charts=None, ch
 
     if outputs is None:
         return
+    table_files, chart_files = [], []
     with outputs.staging() as stage:
         if tables:
-            write_tables(stage, tables, workbook, title=title)
+            table_files = [p.name for p in write_tables(stage, tables, workbook, title=title)]
         if charts:
             from ..reports import write_charts
 
-            write_charts(chart_source, stage, charts, **chart_options)
-    names = [p.name for p in outputs.written]
-    print(f"\nWrote {', '.join(names)} to {outputs.directory}")
+            chart_files = [p.name for p in write_charts(chart_source, stage, charts, **chart_options)]
+    if table_files:
+        print(f"\nWrote {', '.join(table_files)} to {outputs.directory}")
+    if chart_files:
+        print(f"Wrote charts: {', '.join(chart_files)}" + ("" if table_files else f" to {outputs.directory}"))
 
 
 def positive_seconds(text: str) -> float:
@@ -219,8 +222,8 @@ def run(args) -> int:
     from ..uncertainty.montecarlo import run_monte_carlo
 
     scenario = load(args)
-    outputs = output_set(args, _expected_files(args, scenario))
-    with open_engine(args, workers=args.workers) as engine:
+    with open_engine(args, workers=args.workers) as engine:  # engine flags checked first; nothing starts yet
+        outputs = output_set(args, _expected_files(args, scenario))
         # with --charts, the fan chart's per-year statistics come from every scenario of this run
         paths = FAN_PATHS if args.charts else ()
         result = run_monte_carlo(scenario, samples=args.samples, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size,

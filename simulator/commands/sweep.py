@@ -54,9 +54,8 @@ def run(args) -> int:
     if "twoway" in kinds:
         check_grid_size(args.points, args.points, "--points")  # before anything is allocated
     scenario = load(args)
-    outputs = output_set(args, _expected_files(args, kinds))
-    with open_engine(args) as engine:
-        return _run(args, scenario, engine, outputs)
+    with open_engine(args) as engine:  # engine flags checked first; nothing starts yet
+        return _run(args, scenario, engine, output_set(args, _expected_files(args, kinds)))
 
 
 def _run(args, scenario, engine, outputs=None) -> int:

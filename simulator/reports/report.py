@@ -130,7 +130,7 @@ class Report:
             f"ROQ report: {self.data.scenario.name}",
             f"Monte Carlo: {mc.samples:,} scenarios (sampler {mc.sampler}, seed {mc.seed}); base ROQ {self.data.base_roq:.3f}; "
             f"mean ROQ {mc.statistics['roq']['mean']:.3f}" if "roq" in mc.statistics else "",
-            mc.verdict().line() if "roq" in mc.statistics else "",  # the one verdict rule (uncertainty/verdict.py)
+            mc.verdict().line("ROQ") if "roq" in mc.statistics else "",  # the one verdict rule (uncertainty/verdict.py)
             f"Wrote {len(self.files)} files to {self.out_dir}:",
         ]
         lines += [f"  {p.name}" for p in self.files]

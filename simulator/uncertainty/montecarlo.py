@@ -397,6 +397,9 @@ def _nonfinite_cause(scenario: Scenario) -> str:
         return str(error)
     if not np.isfinite(values["roq"]):
         return "ROQ is not a number at the base values too (NPVAS, the programme's cost, may be 0)"
+    horizon = scenario.base.get("horizon")
+    if isinstance(horizon, (int, float)) and horizon > 100:
+        return f"some drawn inputs overflow the model's arithmetic over horizon = {horizon:g} years (market size or discount factors beyond floating point); shorten the horizon"
     return "the drawn inputs reach values where the model is undefined (e.g. a zero programme cost); narrow the uncertain inputs' ranges"
 
 
