@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "sensitivity",
     "sweep",
     "report",
+    "chain",
 ]
 
 
