@@ -117,11 +117,11 @@ def _check_scheduler(address: str, timeout: float) -> None:
     try:
         connection = socket.create_connection((host, int(port_text)), timeout=timeout)
     except socket.gaierror:
-        raise RoqInputError("scheduler", f"cannot find the host {host!r} of {address} (not a known name or address)") from None
+        raise RoqInputError("scheduler", f"cannot connect to a Dask scheduler at {address} within {timeout:g} s (unknown host {host!r})") from None
     except TimeoutError:
-        raise RoqInputError("scheduler", f"no answer from {address} within {timeout:g} s (is the scheduler running, and the port open?)") from None
+        raise RoqInputError("scheduler", f"cannot connect to a Dask scheduler at {address} within {timeout:g} s (no answer: is the scheduler running, the port open?)") from None
     except OSError as error:
-        raise RoqInputError("scheduler", f"cannot connect to {address} ({error.strerror or error}; is the scheduler running?)") from None
+        raise RoqInputError("scheduler", f"cannot connect to a Dask scheduler at {address} within {timeout:g} s ({error.strerror or error}; is it running?)") from None
     with connection:
         header = b""
         try:
