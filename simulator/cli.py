@@ -30,6 +30,8 @@ COMMAND_MODULES = [
     "sensitivity",
     "sweep",
     "report",
+    "compare",
+    "records",
     "chain",
 ]
 
