@@ -160,8 +160,9 @@ def _run_unit(job: _Job, blocks) -> tuple:
         values = _evaluate_chunks(scenario, joined, sum(lengths), requested, chunk_size)
         edges = np.cumsum([0] + lengths)
         pieces = [{name: values[name][a:b] for name in requested} for a, b in zip(edges[:-1], edges[1:])]
-    partials = [summarise_block(_by_year(piece, job.outputs, job.path_outputs), thresholds=job.thresholds, relative_accuracy=job.relative_accuracy,
-                                min_magnitude=DEFAULT_MIN_MAGNITUDE) for piece in pieces]
+    with np.errstate(over="ignore", invalid="ignore"):  # huge finite values overflow x * x: reported, not warned
+        partials = [summarise_block(_by_year(piece, job.outputs, job.path_outputs), thresholds=job.thresholds, relative_accuracy=job.relative_accuracy,
+                                    min_magnitude=DEFAULT_MIN_MAGNITUDE) for piece in pieces]
     prefix = _prefix_rows({name: pieces[0][name] for name in job.outputs}, job.thresholds, lengths[0]) if blocks[0] == 0 else []
     extras = {}
     if blocks[0] == 0:  # the retained sample: block 0's inputs and scalar outputs
