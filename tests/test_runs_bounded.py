@@ -213,7 +213,8 @@ def test_rerunning_into_a_folder_never_mixes_runs(tmp_path):
     assert second.returncode == 0, second.stderr
     names = set(listing(out))
     assert "roq_distribution.png" not in names  # the old charts went with the old run
-    assert names == {MANIFEST, "montecarlo.xlsx", "montecarlo_convergence.csv", "montecarlo_summary.csv", "run_settings.csv", "scenario_inputs.csv"}
+    assert names == {MANIFEST} | set((out / MANIFEST).read_text().split())  # exactly this run's set
+    assert {"montecarlo.xlsx", "montecarlo_summary.csv", "scenario_inputs.csv"} <= names and not any(n.endswith(".png") for n in names)
     assert not [p for p in tmp_path.rglob("*") if "staging" in p.name or ".tmp" in p.name]
 
 
