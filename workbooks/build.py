@@ -46,6 +46,7 @@ import xlsxwriter  # noqa: E402
 
 from workbooks import claims_servqual, roq_case_study, survey_template  # noqa: E402
 from workbooks import customer_records  # noqa: E402
+from workbooks import survey_to_roq  # noqa: E402
 from simulator.errors import RoqInputError  # noqa: E402
 from workbooks._common import BUILD_DATE, RUNTIMES, XLWINGS_VBA_CODENAMES, Styles, xlwings_vba_project  # noqa: E402
 
@@ -57,6 +58,7 @@ WORKBOOKS = {
     claims_servqual.FILE_STEM: claims_servqual,
     survey_template.FILE_STEM: survey_template,
     customer_records.FILE_STEM: customer_records,
+    survey_to_roq.FILE_STEM: survey_to_roq,
 }
 DEFAULT_OUTDIR = Path(__file__).resolve().parent
 
