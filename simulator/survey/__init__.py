@@ -34,6 +34,7 @@ from .regression import (
     mediation_tests,
     sobel_test,
 )
+from .loyalty_example import LOYALTY_CONSTRUCTS, LOYALTY_MODEL, LOYALTY_POPULATION, simulate_loyalty_survey
 from .normality import NORMALITY_CUTOFFS, MahalanobisDistances, NormalityAssessment, assessment_of_normality, mahalanobis_distances
 from .regression_assumptions import ASSUMPTION_CUTOFFS, RegressionAssumptions, durbin_watson, regression_assumptions
 from .sem import MI_THRESHOLD, RELIABILITY_CUTOFFS, RESIDUAL_CUTOFF, ConstructReliability, SEMResult, fit_sem
@@ -127,4 +128,8 @@ __all__ = [
     "RESIDUAL_CUTOFF",
     "SEM_ESTIMATORS",
     "SEM_CONVENTIONS",
+    "LOYALTY_MODEL",
+    "LOYALTY_CONSTRUCTS",
+    "LOYALTY_POPULATION",
+    "simulate_loyalty_survey",
 ]

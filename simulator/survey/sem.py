@@ -164,7 +164,7 @@ def fit_sem(data=None, model=None, *, covariance=None, n=None, estimator="ML", c
     n_chi = n_obs - 1 if convention == "amos" else n_obs
     S = s_unbiased if convention == "amos" else s_unbiased * (n_obs - 1) / n_obs
     cov_frame = pd.DataFrame(S, index=observed, columns=observed)
-    sample = pd.DataFrame(raw, columns=observed) if raw is not None else None
+    sample = pd.DataFrame(raw if raw is not None else _data_with_covariance(S), columns=observed)  # semopy's starts need rows
     structure, start, _ = build_structure(statements, latent, observed, sample, cov_frame, n_obs)
     order = [observed.index(v) for v in structure.observed]
     S = S[np.ix_(order, order)]
@@ -188,6 +188,17 @@ def fit_sem(data=None, model=None, *, covariance=None, n=None, estimator="ML", c
     return SEMResult(structure=structure, statements=statements, theta=result.theta, cov_theta=cov_theta, S=S, sigma=result.sigma,
                      n_obs=n_obs, n_chi=n_chi, n_dropped=n_dropped, estimator=estimator, convention=convention, cutoffs=cutoffs,
                      indices=indices, data=raw, iterations=result.iterations)
+
+
+def _data_with_covariance(S, rows=None):
+    """Rows whose covariance (divisor N) is exactly S, for semopy's starting values when only S is given."""
+    p = S.shape[0]
+    rows = rows or max(2 * p, 50)
+    z = np.random.default_rng(0).standard_normal((rows, p))
+    z -= z.mean(axis=0)
+    white = np.linalg.cholesky(z.T @ z / rows)
+    z = np.linalg.solve(white, z.T).T
+    return z @ np.linalg.cholesky(S).T
 
 
 def _check_identified(structure, theta, S, at_solution=False):
