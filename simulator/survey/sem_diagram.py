@@ -86,7 +86,8 @@ def path_diagram(fit, *, title: str | None = None):
     for r in est[(est["Section"] == "Covariances")].itertuples():
         if r.lval in position and r.rval in position and depth[r.lval] == 0 and depth[r.rval] == 0:
             a, b = position[r.lval], position[r.rval]
-            arrow((a[0] - 1.3, a[1]), (b[0] - 1.3, b[1]), f"{r._10:.2f}", style="<|-|>", rad=0.5, colour="#8a5a00")
+            bend = 0.5 if b[1] < a[1] else -0.5  # always bulge to the left, away from the items
+            arrow((a[0] - 1.3, a[1]), (b[0] - 1.3, b[1]), f"{r._10:.2f}", style="<|-|>", rad=bend, colour="#8a5a00")
     ax.set_xlim(min(xs) - 3.5, max(xs) + 3.0)
     ax.set_ylim(min(ys) - 1.8, max(ys) + 3.0)
     ix = fit.indices
