@@ -116,7 +116,7 @@ def regression_assumptions(y, X, *, names=None, dependent=None, alpha=0.05, seed
     """
     alpha = significance_level(alpha)
     fit = linear_regression(y, X, names=names, dependent=dependent)
-    design = _design(fit, X)
+    design = _design(y, X)
     n, k = design.shape[0], design.shape[1]
     predictors = fit.names[1:]
     # collinearity: auxiliary regressions of each predictor on the others
@@ -165,19 +165,14 @@ def regression_assumptions(y, X, *, names=None, dependent=None, alpha=0.05, seed
     return RegressionAssumptions(collinearity, frame, glejser, fit, alpha)
 
 
-def _design(fit, X) -> np.ndarray:
-    """The predictor columns of the rows the regression used."""
+def _design(y, X) -> np.ndarray:
+    """The predictor columns of the rows the regression used (listwise, as linear_regression)."""
     from ._common import to_array
 
+    outcome = to_array(y, "y", ndim=1)
     values = to_array(X, "X", ndim=2)
-    design = values
-    residual_rows = fit.n_used
-    complete = ~np.isnan(design).any(axis=1)
-    design = design[complete]
-    if design.shape[0] != residual_rows:  # y had blanks too: recompute the common rows
-        y_ok = fit.n_used
-        raise RoqInputError("y", f"has blanks in rows where X is complete ({design.shape[0]} vs {y_ok} rows); remove them first")
-    return design
+    complete = ~np.isnan(outcome) & ~np.isnan(values).any(axis=1)
+    return values[complete]
 
 
 def _lilliefors(e):
