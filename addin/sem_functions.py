@@ -73,11 +73,17 @@ def _fit(data, model, convention="amos", estimator="ML"):
     return fit
 
 
+def _sem_arguments(function):
+    """The data, model and convention arguments every SQ_SEM_ function takes (and estimator, if it has one)."""
+    if "estimator" in function.signature.parameters:
+        function = arg("estimator", choice("ML", "GLS", "ULS"), _ESTIMATOR)(function)
+    function = arg("convention", choice("amos", "lavaan"), _CONVENTION)(function)
+    function = arg("model", model_lines, _MODEL)(function)
+    return arg("data", headed_table, _DATA)(function)
+
+
 @xw.func(category=CATEGORY)
-@arg("data", headed_table, _DATA)
-@arg("model", model_lines, _MODEL)
-@arg("convention", choice("amos", "lavaan"), _CONVENTION)
-@arg("estimator", choice("ML", "GLS", "ULS"), _ESTIMATOR)
+@_sem_arguments
 @excel_function
 def SQ_SEM_FIT(data, model, convention="amos", estimator="ML"):
     """SEM goodness of fit as AMOS reports it: spills Index | Value | Cut-off | Verdict (chi-square, P, CMIN/DF, RMSEA + 90% CI, PCLOSE, GFI, AGFI, NFI, TLI, CFI, SRMR, AIC, BIC)."""
@@ -85,10 +91,7 @@ def SQ_SEM_FIT(data, model, convention="amos", estimator="ML"):
 
 
 @xw.func(category=CATEGORY)
-@arg("data", headed_table, _DATA)
-@arg("model", model_lines, _MODEL)
-@arg("convention", choice("amos", "lavaan"), _CONVENTION)
-@arg("estimator", choice("ML", "GLS", "ULS"), _ESTIMATOR)
+@_sem_arguments
 @excel_function
 def SQ_SEM_ESTIMATES(data, model, convention="amos", estimator="ML"):
     """SEM estimates: spills Section | Path | Estimate | S.E. | C.R. | P | Std. Estimate | Label | Note (Heywood cases flagged)."""
@@ -97,9 +100,7 @@ def SQ_SEM_ESTIMATES(data, model, convention="amos", estimator="ML"):
 
 
 @xw.func(category=CATEGORY)
-@arg("data", headed_table, _DATA)
-@arg("model", model_lines, _MODEL)
-@arg("convention", choice("amos", "lavaan"), _CONVENTION)
+@_sem_arguments
 @excel_function
 def SQ_SEM_EFFECTS(data, model, convention="amos"):
     """Direct, indirect and total effects between constructs: spills From | To | Direct | Indirect | Total | Std. Direct | Std. Indirect | Std. Total."""
@@ -107,9 +108,7 @@ def SQ_SEM_EFFECTS(data, model, convention="amos"):
 
 
 @xw.func(category=CATEGORY)
-@arg("data", headed_table, _DATA)
-@arg("model", model_lines, _MODEL)
-@arg("convention", choice("amos", "lavaan"), _CONVENTION)
+@_sem_arguments
 @excel_function
 def SQ_SEM_SOBEL(data, model, convention="amos"):
     """Sobel, Aroian and Goodman tests of every intervening path X -> M -> Y: spills Path | a | S.E. a | b | S.E. b | Indirect | ... | Goodman P."""
@@ -117,9 +116,7 @@ def SQ_SEM_SOBEL(data, model, convention="amos"):
 
 
 @xw.func(category=CATEGORY)
-@arg("data", headed_table, _DATA)
-@arg("model", model_lines, _MODEL)
-@arg("convention", choice("amos", "lavaan"), _CONVENTION)
+@_sem_arguments
 @excel_function
 def SQ_SEM_RELIABILITY(data, model, convention="amos"):
     """Construct reliability: spills Construct | Indicators | CR | CR verdict | AVE | AVE verdict | sqrt(AVE) | Max |r| | Fornell-Larcker."""
@@ -127,9 +124,7 @@ def SQ_SEM_RELIABILITY(data, model, convention="amos"):
 
 
 @xw.func(category=CATEGORY)
-@arg("data", headed_table, _DATA)
-@arg("model", model_lines, _MODEL)
-@arg("convention", choice("amos", "lavaan"), _CONVENTION)
+@_sem_arguments
 @excel_function
 def SQ_SEM_HTMT(data, model, convention="amos"):
     """Heterotrait-monotrait ratios of every pair of constructs: spills Pair | HTMT | Verdict (< 0.85)."""
@@ -137,9 +132,7 @@ def SQ_SEM_HTMT(data, model, convention="amos"):
 
 
 @xw.func(category=CATEGORY)
-@arg("data", headed_table, _DATA)
-@arg("model", model_lines, _MODEL)
-@arg("convention", choice("amos", "lavaan"), _CONVENTION)
+@_sem_arguments
 @excel_function
 def SQ_SEM_NORMALITY(data, model, convention="amos"):
     """AMOS's assessment of normality of the model's items: spills Variable | min | max | skew | c.r. skew | kurtosis | c.r. kurtosis | Verdict, Mardia last."""
@@ -147,10 +140,8 @@ def SQ_SEM_NORMALITY(data, model, convention="amos"):
 
 
 @xw.func(category=CATEGORY)
-@arg("data", headed_table, _DATA)
-@arg("model", model_lines, _MODEL)
 @arg("top", integer, "How many respondents to list, farthest first (default 10).")
-@arg("convention", choice("amos", "lavaan"), _CONVENTION)
+@_sem_arguments
 @excel_function
 def SQ_SEM_MAHALANOBIS(data, model, top=10, convention="amos"):
     """Observations farthest from the centroid: spills Observation | Mahalanobis d-squared | p1 | p2 | Outlier."""
@@ -160,9 +151,7 @@ def SQ_SEM_MAHALANOBIS(data, model, top=10, convention="amos"):
 
 
 @xw.func(category=CATEGORY)
-@arg("data", headed_table, _DATA)
-@arg("model", model_lines, _MODEL)
-@arg("convention", choice("amos", "lavaan"), _CONVENTION)
+@_sem_arguments
 @excel_function
 def SQ_SEM_MODIFICATION(data, model, convention="amos"):
     """Modification indices (M.I. >= 4), largest first: spills Path | M.I. | Par Change."""

@@ -75,3 +75,26 @@ def test_regression_assumptions_spill():
     assert {r[1] for r in tests[1:]} >= {"Shapiro-Wilk", "Durbin-Watson (exact p, two-tailed)"}
     vif = call("SQ_REGRESSION_VIF", column(y), block(X), [["trust", "image", "quality"]])
     assert [r[0] for r in vif[1:]] == ["trust", "image", "quality"]
+
+
+def test_loyalty_workbook_shows_the_fit_of_its_example_on_first_open():
+    """The committed workbook's cached values are the engine's figures for its example data."""
+    from pathlib import Path
+
+    import openpyxl
+
+    path = Path(__file__).resolve().parent.parent / "workbooks" / "loyalty-drivers-lite.xlsx"
+    book = openpyxl.load_workbook(path, data_only=True)
+    answers = book["Answers"]
+    header_row = [r for r in answers.iter_rows(min_col=2, max_col=2) if r[0].value == "X1"][0][0].row
+    rows = list(answers.iter_rows(min_row=header_row, min_col=2, max_col=20, values_only=True))
+    import pandas as pd
+
+    data = pd.DataFrame([r for r in rows[1:] if any(v is not None for v in r)], columns=rows[0])
+    assert len(data) == 300
+    model = [c.value for c in book["Model"]["A"] if isinstance(c.value, str) and ("=~" in c.value or "~" in c.value)]
+    fit = survey.fit_sem(data, "\n".join(model))
+    cached = {r[0]: r[1] for r in book["Fit"].iter_rows(min_col=1, max_col=2, values_only=True) if r[0]}
+    for index in ("CMIN", "RMSEA", "GFI", "CFI", "SRMR"):
+        label = "Chi-square (CMIN)" if index == "CMIN" else index
+        assert cached[label] == pytest.approx(fit.indices[index], abs=1e-9), index

@@ -20,6 +20,7 @@ from scipy import stats
 
 from ..errors import RoqInputError
 from ._common import TableResult, format_table, to_array
+from .sem import _one_blas_thread
 from .sem_fit import judge
 
 __all__ = ["NORMALITY_CUTOFFS", "NormalityAssessment", "MahalanobisDistances", "assessment_of_normality", "mahalanobis_distances"]
@@ -62,6 +63,7 @@ class NormalityAssessment(TableResult):
         return f"Mardia kurtosis {self.mardia:.3f}, c.r. {self.mardia_cr:.3f}"
 
 
+@_one_blas_thread
 def assessment_of_normality(data) -> NormalityAssessment:
     """AMOS's assessment of normality of a respondents x items table (complete rows).
 
@@ -119,6 +121,7 @@ class MahalanobisDistances(TableResult):
         return f"{int((self.table['Outlier'] == 'outlier').sum())} outlier(s) of {self.n}"
 
 
+@_one_blas_thread
 def mahalanobis_distances(data) -> MahalanobisDistances:
     """Squared Mahalanobis distances of the respondents with AMOS's p1 and p2.
 

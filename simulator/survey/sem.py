@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..engines._threads import single_blas_thread
 from ..errors import RoqInputError
 from ._common import TableResult, check_choice, format_table, to_array
 from .regression import mediation_tests
@@ -39,6 +40,18 @@ MI_THRESHOLD = 4.0
 #: |standardized residual covariance| above this is flagged (Hair et al., as in Assagaff 2014).
 RESIDUAL_CUTOFF = 2.58
 MAX_RESPONDENTS = 1_000_000
+
+
+def _one_blas_thread(method):
+    """Run a result method with one BLAS thread: the same bits on every machine and engine."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with single_blas_thread():
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 def _frame_input(data, name="data") -> pd.DataFrame:
@@ -176,15 +189,18 @@ def fit_sem(data=None, model=None, *, covariance=None, n=None, estimator="ML", c
         raise RoqInputError("model", f"is not identified: {q} free parameters but only {p_star} distinct variances and covariances (df = {p_star - q}); fix or drop {q - p_star} parameter(s)")
     if n_obs <= q:
         raise RoqInputError("data", f"has {n_obs} complete respondents for {q} free parameters; there must be more respondents than parameters (AMOS users aim at 5 to 10 per parameter)")
-    _check_identified(structure, start, S)
-    result = estimate(structure, S, start, estimator, max_iter=max_iter)
-    if not result.converged:
-        result = _retry_with_semopy(structure, statements, S, result, estimator, max_iter, cov_frame.loc[structure.observed, structure.observed], n_obs)
-    if not result.converged:
-        raise RoqInputError("model", f"did not converge ({result.message}); check the model for a construct with too few items or a near-zero variance, or try another estimator")
-    _check_identified(structure, result.theta, S, at_solution=True)
-    cov_theta = _parameter_covariance(structure, result, S, estimator, n_chi)
-    indices = fit_indices(S, result.sigma, result.f_min, n_chi=n_chi, n_obs=n_obs, q=q, estimator=estimator, convention=convention)
+    # one BLAS thread: these are many small products, which a threaded BLAS only slows down
+    # (badly on a busy machine), and the bits are then the same as in the bootstrap's workers
+    with single_blas_thread():
+        _check_identified(structure, start, S)
+        result = estimate(structure, S, start, estimator, max_iter=max_iter)
+        if not result.converged:
+            result = _retry_with_semopy(structure, statements, S, result, estimator, max_iter, cov_frame.loc[structure.observed, structure.observed], n_obs)
+        if not result.converged:
+            raise RoqInputError("model", f"did not converge ({result.message}); check the model for a construct with too few items or a near-zero variance, or try another estimator")
+        _check_identified(structure, result.theta, S, at_solution=True)
+        cov_theta = _parameter_covariance(structure, result, S, estimator, n_chi)
+        indices = fit_indices(S, result.sigma, result.f_min, n_chi=n_chi, n_obs=n_obs, q=q, estimator=estimator, convention=convention)
     return SEMResult(structure=structure, statements=statements, theta=result.theta, cov_theta=cov_theta, S=S, sigma=result.sigma,
                      n_obs=n_obs, n_chi=n_chi, n_dropped=n_dropped, estimator=estimator, convention=convention, cutoffs=cutoffs,
                      indices=indices, data=raw, iterations=result.iterations)
@@ -361,6 +377,7 @@ class SEMResult(TableResult):
         return (f"{rule[0]} {rule[1]:g}" if rule else "", judge(self.indices.get(name, np.nan), rule))
 
     # --- estimates ---
+    @_one_blas_thread
     def estimates_frame(self) -> pd.DataFrame:
         """Every parameter: ``Section, lval, op, rval, Path, Estimate, S.E., C.R., P, Std. Estimate, Label, Note``.
 
@@ -426,6 +443,7 @@ class SEMResult(TableResult):
         frame = self.estimates_frame()
         return frame[frame["Section"] != "Variances"][["Section", "Path", "Std. Estimate"]].reset_index(drop=True)
 
+    @_one_blas_thread
     def smc_frame(self) -> pd.DataFrame:
         """Squared multiple correlations of endogenous constructs and of every indicator: ``Variable, SMC, Note``."""
         st = self.structure
@@ -451,6 +469,7 @@ class SEMResult(TableResult):
         return flags
 
     # --- effects ---
+    @_one_blas_thread
     def effect_matrices(self) -> dict:
         """Direct, indirect and total effects among the constructs, unstandardized and standardized.
 
@@ -488,6 +507,7 @@ class SEMResult(TableResult):
                     chains.append((st.inner[x_col], st.inner[m_row], st.inner[y_row], ka, kb))
         return chains
 
+    @_one_blas_thread
     def indirect_tests_frame(self) -> pd.DataFrame:
         """Sobel, Aroian and Goodman tests of every intervening path, from the fitted a, b and their S.E.
 
@@ -509,6 +529,7 @@ class SEMResult(TableResult):
                                            "Sobel z", "Sobel P", "Aroian z", "Aroian P", "Goodman z", "Goodman P"])
 
     # --- measurement quality ---
+    @_one_blas_thread
     def reliability(self, cutoffs=None) -> ConstructReliability:
         """Standardized loadings, CR, AVE, Fornell-Larcker and HTMT of every construct with 2+ indicators.
 
@@ -590,12 +611,14 @@ class SEMResult(TableResult):
                 rows.append((names[i], names[j], raw[i, j], z, "> %.2f" % cutoff if abs(z) > cutoff else ""))
         return pd.DataFrame(rows, columns=["Row", "Column", "Residual", "Standardized", "Flag"])
 
+    @_one_blas_thread
     def standardized_residual_matrix(self) -> pd.DataFrame:
         """The p x p matrix of standardized residual covariances (see :meth:`residuals_frame`)."""
         d = np.diag(self.sigma)
         se = np.sqrt((np.outer(d, d) + self.sigma**2) / self.n_chi)
         return pd.DataFrame((self.S - self.sigma) / se, index=self.observed, columns=self.observed)
 
+    @_one_blas_thread
     def modification_indices(self, threshold: float = MI_THRESHOLD) -> pd.DataFrame:
         """Modification indices (Lagrange multiplier tests, Sorbom 1989) of fixed-at-zero parameters.
 
