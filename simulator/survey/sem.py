@@ -76,6 +76,7 @@ def _sample_covariance(data, covariance, n, observed_all):
     return None, covariance, n
 
 
+@_one_blas_thread  # many small products, which a threaded BLAS only slows down; and the same bits everywhere
 def fit_sem(data=None, model=None, *, covariance=None, n=None, estimator="ML", convention="amos", cutoffs=None, max_iter=500) -> "SEMResult":
     """Fit a structural equation model and report it as AMOS does.
 
@@ -189,18 +190,16 @@ def fit_sem(data=None, model=None, *, covariance=None, n=None, estimator="ML", c
         raise RoqInputError("model", f"is not identified: {q} free parameters but only {p_star} distinct variances and covariances (df = {p_star - q}); fix or drop {q - p_star} parameter(s)")
     if n_obs <= q:
         raise RoqInputError("data", f"has {n_obs} complete respondents for {q} free parameters; there must be more respondents than parameters (AMOS users aim at 5 to 10 per parameter)")
-    # one BLAS thread: these are many small products, which a threaded BLAS only slows down
-    # (badly on a busy machine), and the bits are then the same as in the bootstrap's workers
     with single_blas_thread():
-        _check_identified(structure, start, S)
-        result = estimate(structure, S, start, estimator, max_iter=max_iter)
-        if not result.converged:
-            result = _retry_with_semopy(structure, statements, S, result, estimator, max_iter, cov_frame.loc[structure.observed, structure.observed], n_obs)
-        if not result.converged:
-            raise RoqInputError("model", f"did not converge ({result.message}); check the model for a construct with too few items or a near-zero variance, or try another estimator")
-        _check_identified(structure, result.theta, S, at_solution=True)
-        cov_theta = _parameter_covariance(structure, result, S, estimator, n_chi)
-        indices = fit_indices(S, result.sigma, result.f_min, n_chi=n_chi, n_obs=n_obs, q=q, estimator=estimator, convention=convention)
+    _check_identified(structure, start, S)
+    result = estimate(structure, S, start, estimator, max_iter=max_iter)
+    if not result.converged:
+        result = _retry_with_semopy(structure, statements, S, result, estimator, max_iter, cov_frame.loc[structure.observed, structure.observed], n_obs)
+    if not result.converged:
+        raise RoqInputError("model", f"did not converge ({result.message}); check the model for a construct with too few items or a near-zero variance, or try another estimator")
+    _check_identified(structure, result.theta, S, at_solution=True)
+    cov_theta = _parameter_covariance(structure, result, S, estimator, n_chi)
+    indices = fit_indices(S, result.sigma, result.f_min, n_chi=n_chi, n_obs=n_obs, q=q, estimator=estimator, convention=convention)
     return SEMResult(structure=structure, statements=statements, theta=result.theta, cov_theta=cov_theta, S=S, sigma=result.sigma,
                      n_obs=n_obs, n_chi=n_chi, n_dropped=n_dropped, estimator=estimator, convention=convention, cutoffs=cutoffs,
                      indices=indices, data=raw, iterations=result.iterations)
