@@ -190,7 +190,6 @@ def fit_sem(data=None, model=None, *, covariance=None, n=None, estimator="ML", c
         raise RoqInputError("model", f"is not identified: {q} free parameters but only {p_star} distinct variances and covariances (df = {p_star - q}); fix or drop {q - p_star} parameter(s)")
     if n_obs <= q:
         raise RoqInputError("data", f"has {n_obs} complete respondents for {q} free parameters; there must be more respondents than parameters (AMOS users aim at 5 to 10 per parameter)")
-    with single_blas_thread():
     _check_identified(structure, start, S)
     result = estimate(structure, S, start, estimator, max_iter=max_iter)
     if not result.converged:
