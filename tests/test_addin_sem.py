@@ -92,7 +92,9 @@ def test_loyalty_workbook_shows_the_fit_of_its_example_on_first_open():
 
     data = pd.DataFrame([r for r in rows[1:] if any(v is not None for v in r)], columns=rows[0])
     assert len(data) == 300
-    model = [c.value for c in book["Model"]["A"] if isinstance(c.value, str) and ("=~" in c.value or "~" in c.value)]
+    column = [c.value for c in book["Model"]["A"]]
+    start = column.index("Statement") + 1
+    model = [v for v in column[start:start + 20] if v]
     fit = survey.fit_sem(data, "\n".join(model))
     cached = {r[0]: r[1] for r in book["Fit"].iter_rows(min_col=1, max_col=2, values_only=True) if r[0]}
     for index in ("CMIN", "RMSEA", "GFI", "CFI", "SRMR"):

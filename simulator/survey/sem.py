@@ -401,8 +401,21 @@ class SEMResult(TableResult):
             path = f"{rval} <--- {lval}" if op == "=~" else f"{lval} <--- {rval}" if op == "~" else (lval if lval == rval else f"{lval} <--> {rval}")
             out.append((section, lval, op, rval, path, value, s, cr, pval, std, lab, note))
         frame = pd.DataFrame(out, columns=["Section", "lval", "op", "rval", "Path", "Estimate", "S.E.", "C.R.", "P", "Std. Estimate", "Label", "Note"])
-        order = {"Regression Weights": 0, "Covariances": 1, "Variances": 2}
-        return frame.sort_values("Section", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+        return frame.iloc[sorted(range(len(frame)), key=lambda k: self._print_order(frame.iloc[k]))].reset_index(drop=True)
+
+    def _print_order(self, row):
+        """AMOS's reading order: structural weights, then loadings (marker first), covariances, variances; model order within."""
+        position = {}
+        for statement in self.statements:
+            for _, name in statement.terms:
+                position.setdefault((statement.lhs, statement.op, name), len(position))
+                if statement.op == "~~":
+                    position.setdefault((name, "~~", statement.lhs), len(position) - 1)
+        variables = {v: k for k, v in enumerate([*self.structure.inner, *self.structure.observed])}
+        section = {"Regression Weights": 0, "Covariances": 1, "Variances": 2}[row["Section"]]
+        kind = {"~": 0, "=~": 1, "~~": 2}[row["op"]]
+        written = position.get((row["lval"], row["op"], row["rval"]), len(position) + variables.get(row["lval"], 0))
+        return (section, kind, written)
 
     def _standardize(self, lval, op, rval, value, var_inner, var_obs, psi, th):
         st = self.structure
