@@ -11,6 +11,7 @@ after, and the Dask/local ratio at the end. The tables must be identical on ever
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -28,6 +29,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2, help="threads of the local engine (default 2)")
     args = parser.parse_args(argv)
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # semopy's import turns the root logger to INFO
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; CPUs: {os.cpu_count()}")
     fit = fit_sem(simulate_loyalty_survey(300, seed=2014), LOYALTY_MODEL)
     print(f"model: {fit.structure.n_free} free parameters, {len(fit.observed)} items, N = {fit.n_obs}; {args.resamples} resamples")
