@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import RoqInputError
 from ._common import TableResult, format_table, to_array
@@ -134,6 +133,7 @@ def mahalanobis_distances(data) -> MahalanobisDistances:
     >>> int(m.table.loc[0, "Observation"])
     5
     """
+    from scipy import stats  # here, not at import: survey analytics import without scipy.stats
     values, names, _ = _complete(data)
     n, p = values.shape
     centred = values - values.mean(axis=0)

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import RoqInputError
 from ._common import TableResult, format_table, significance_level
@@ -114,6 +113,7 @@ def regression_assumptions(y, X, *, names=None, dependent=None, alpha=0.05, seed
     >>> list(checks.tests["Test"])[:2]
     ['Kolmogorov-Smirnov (Lilliefors)', 'Kolmogorov-Smirnov (Asymp. Sig.)']
     """
+    from scipy import stats  # here, not at import: survey analytics import without scipy.stats
     alpha = significance_level(alpha)
     fit = linear_regression(y, X, names=names, dependent=dependent)
     design = _design(y, X)
@@ -177,6 +177,7 @@ def _design(y, X) -> np.ndarray:
 
 def _lilliefors(e):
     """KS distance against N(mean, sd) and Lilliefors' p-value (statsmodels' table)."""
+    from scipy import stats  # here, not at import: survey analytics import without scipy.stats
     x = np.sort(np.asarray(e, dtype=float))
     n = x.size
     cdf = stats.norm.cdf((x - x.mean()) / x.std(ddof=1))

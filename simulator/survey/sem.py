@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..engines._threads import single_blas_thread
 from ..errors import RoqInputError
@@ -383,6 +382,7 @@ class SEMResult(TableResult):
         without S.E.), Covariances (standardized: Correlations), Variances. C.R. is
         Estimate / S.E., P two-tailed standard normal. Note flags Heywood cases.
         """
+        from scipy import stats  # here, not at import: survey analytics import without scipy.stats
         st = self.structure
         var_inner = np.diag(self._inner_covariance())
         var_obs = np.diag(self.sigma)

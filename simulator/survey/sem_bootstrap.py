@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import RoqInputError
 from ._common import TableResult, format_table, significance_level
@@ -136,6 +135,7 @@ def bootstrap_indirect_effects(result, resamples=2000, *, seed=12345, level=0.95
     >>> list(boot.table["Effect"])[:1]
     ['ind60 -> dem65 (total indirect)']
     """
+    from scipy import stats  # here, not at import: survey analytics import without scipy.stats
     from ..engines import resolve_engine
 
     if result.data is None:

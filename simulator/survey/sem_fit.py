@@ -37,7 +37,6 @@ import operator
 from collections.abc import Mapping
 
 import numpy as np
-from scipy import optimize, stats
 
 from ..errors import RoqInputError
 
@@ -108,6 +107,7 @@ def check_cutoffs(cutoffs) -> dict:
 
 def rmsea_interval(chi_square: float, df: int, n: float, level: float = 0.90) -> tuple[float, float]:
     """RMSEA confidence interval: lambda with P(chi2'(df, lambda) <= T) = (1 +- level)/2, RMSEA = sqrt(lambda / (df n))."""
+    from scipy import optimize, stats  # here, not at import: survey analytics import without scipy.stats
     if df <= 0 or not np.isfinite(chi_square):
         return float("nan"), float("nan")
     tail = (1 - level) / 2
@@ -128,6 +128,7 @@ def rmsea_interval(chi_square: float, df: int, n: float, level: float = 0.90) ->
 
 def fit_indices(S, sigma, f_min, *, n_chi, n_obs, q, estimator="ML", S_lavaan=None, convention="amos") -> dict:
     """Every index of the fit table as a dict (name -> value); see the module docstring."""
+    from scipy import stats  # here, not at import: survey analytics import without scipy.stats
     p = S.shape[0]
     p_star = p * (p + 1) // 2
     df = p_star - q
