@@ -207,7 +207,14 @@ def test_semopy_formulas_at_our_estimates_agree():
         fit = fit_sem(data, model, convention="lavaan")  # semopy uses S with divisor N and chi2 = N F
         sem = semopy.Model(model)
         sem.load(data=data)
-        sem.param_vals = fit.theta.copy()
+        # our parameters in semopy's numbering, matched by their place in the matrices
+        place = {min(places): k for k, places in enumerate(fit.structure.locations)}
+        semopy_places = []
+        for param in (p for p in sem.parameters.values() if p.active):
+            loc = param.locations[0]
+            m = next(i for i in range(4) if sem.matrices[i] is loc.matrix)
+            semopy_places.append(min((m, *loc.indices), (m, *loc.indices[::-1])) if loc.symmetric else (m, *loc.indices))
+        sem.param_vals = np.array([fit.theta[place[key]] for key in semopy_places])
         sem.update_matrices(sem.param_vals)
         sem.last_result = type("R", (), {"fun": fit.indices["CMIN"] / fit.n_obs, "name_obj": "MLW"})()
         table = semopy.calc_stats(sem).T["Value"]

@@ -303,6 +303,12 @@ def build_structure(statements, latent, observed, sample_frame, cov_frame, n_obs
                 templates[mm][ii, jj] = 0.0
         elif label[1] in ("=~", "~") and label is not None:
             fixed.append((*label, float(templates[m][i, j])))
+    # semopy numbers parameters in an order that follows string hashing (set iteration), so it
+    # changes with PYTHONHASHSEED; sort by matrix position so every process iterates alike
+    order = sorted(range(len(locations)), key=lambda k: sorted(locations[k])[0])
+    locations, labels, user_labels = [locations[k] for k in order], [labels[k] for k in order], [user_labels[k] for k in order]
+    starts = [starts[k] for k in order]
+    fixed.sort()
     structure = CovarianceStructure(obs, inner, [v for v in inner if v in set(latent)], tuple(templates), locations, labels, fixed, user_labels)
     return structure, np.array(starts), sem
 
