@@ -414,8 +414,8 @@ class SEMResult(TableResult):
         variables = {v: k for k, v in enumerate([*self.structure.inner, *self.structure.observed])}
         section = {"Regression Weights": 0, "Covariances": 1, "Variances": 2}[row["Section"]]
         kind = {"~": 0, "=~": 1, "~~": 2}[row["op"]]
-        written = position.get((row["lval"], row["op"], row["rval"]), len(position) + variables.get(row["lval"], 0))
-        return (section, kind, written)
+        unwritten = len(position) + len(variables) * variables.get(row["lval"], 0) + variables.get(row["rval"], 0)
+        return (section, kind, position.get((row["lval"], row["op"], row["rval"]), unwritten))
 
     def _standardize(self, lval, op, rval, value, var_inner, var_obs, psi, th):
         st = self.structure

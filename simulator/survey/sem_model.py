@@ -290,7 +290,7 @@ def build_structure(statements, latent, observed, sample_frame, cov_frame, n_obs
                 places.append((m, j, i))
             if first is None:
                 first = (m, i, j)
-        m, i, j = first
+        m, i, j = min(places)  # not semopy's first location, whose orientation follows string hashing
         rows, cols = names[m]
         label = _lavaan_label(m, rows[i], cols[j], latent)
         free = param.active or (m == 2 and rows[i] in obs_exogenous and cols[j] in obs_exogenous)
