@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "compare",
     "records",
     "chain",
+    "sem",
 ]
 
 
