@@ -166,8 +166,10 @@ def register(subparsers) -> None:
         "-o",
         "--output",
         metavar="OUT",
-        help="where to write the recalculated workbook (default: WORKBOOK with .recalc before the extension)",
+        help="where to write the recalculated workbook (default: WORKBOOK with .recalc before the extension); "
+        "an existing file is refused unless --force",
     )
+    parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists (never the input workbook)")
     parser.add_argument(
         "--paste",
         action="append",
@@ -195,6 +197,11 @@ def run(args) -> int:
     """Handler of ``roq recalc``: 0 if every formula computed, 1 if some cells failed."""
     import sys
 
+    from simulator._files import check_new_file
+
+    target = Path(args.output) if args.output is not None else default_output_path(args.workbook)
+    if Path(args.workbook).is_file() and not (target.exists() and os.path.samefile(target, args.workbook)):
+        check_new_file(target, force=args.force, argument="--output")  # before reading or computing anything
     result = recalculate(args.workbook, args.output, paste=_parse_paste_options(getattr(args, "paste", [])))
     for failure in result.failures:
         print(failure, file=sys.stderr)
@@ -338,27 +345,127 @@ def _paste(package: "_Package", paste: Mapping[str, Iterable[Iterable]]) -> None
                 sheet.modified = True
 
 
+#: Largest CSV block ``--paste`` reads (bytes): far above any block of survey answers.
+MAX_PASTE_BYTES = 64 * 2**20
+
+
 def read_csv_block(path) -> list[list]:
-    """A CSV file as rows of cell values: numbers as floats, empty fields as None (blank)."""
+    """A CSV file as rows of cell values: numbers as floats, empty fields as None (blank).
+
+    The file must be UTF-8 text (a byte-order mark is accepted). The delimiter is detected
+    (comma, semicolon, tab or pipe: see :func:`_detect_delimiter`), so a semicolon-separated export of
+    a European Excel is read as columns, not as one text column; an unterminated quote is
+    refused with its line.
+
+    Raises
+    ------
+    RoqInputError
+        ``--paste: <file>: ...`` naming the problem (and the line where there is one).
+    """
     import csv
 
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_PASTE_BYTES:
+            raise RoqInputError("--paste", f"{path}: {size:,} bytes; at most {MAX_PASTE_BYTES // 2**20} MiB of CSV can be pasted")
+        raw = path.read_bytes()
+    except OSError as error:
+        raise RoqInputError("--paste", f"{path}: cannot read it ({error.strerror or error})") from None
+    if b"\x00" in raw[:8192]:
+        raise RoqInputError("--paste", f"{path}: is a binary file, not CSV text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise RoqInputError("--paste", f"{path}: line {line} is not UTF-8 text (byte 0x{raw[error.start]:02x}); save the CSV as UTF-8") from None
+    lines = text.splitlines()
+
+    class dialect(csv.excel):
+        delimiter = _detect_delimiter(lines[:100])
+
+    _check_quotes(path, lines, dialect)
     rows = []
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        for record in csv.reader(handle):
-            row = []
-            for field in record:
-                text = field.strip()
-                if text == "":
-                    row.append(None)
-                    continue
-                try:
-                    row.append(float(text))
-                except ValueError:
-                    row.append(field)
-            rows.append(row)
+    try:
+        records = list(csv.reader(text.splitlines(keepends=True), dialect, strict=True))
+    except csv.Error as error:
+        raise RoqInputError("--paste", f"{path}: malformed CSV ({error})") from None
+    decimal_comma = dialect.delimiter == ";"  # a European export: 4,5 is four and a half
+    for record in records:
+        row = []
+        for field in record:
+            text = field.strip()
+            if text == "":
+                row.append(None)
+                continue
+            if decimal_comma and re.fullmatch(r"[+-]?\d+,\d+", text):
+                text = text.replace(",", ".")
+            try:
+                row.append(float(text))
+            except ValueError:
+                row.append(field)
+        rows.append(row)
     while rows and all(value is None for value in rows[-1]):
         rows.pop()
     return rows
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _detect_delimiter(lines: list[str]) -> str:
+    """The delimiter of a CSV block: of comma, semicolon, tab and pipe, the one that splits
+    every line into the same number of fields with the most numbers among them
+    (``csv.Sniffer`` alone takes ``4;2,5`` for two comma-separated fields). One column: comma."""
+    import csv
+
+    best, best_score = ",", None
+    for delimiter in _DELIMITERS:
+        try:
+            rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        widths = {len(row) for row in rows}
+        if not rows or max(widths) < 2:
+            continue
+        numbers = sum(1 for row in rows for field in row if _is_number(field, decimal_comma=delimiter == ";"))
+        score = (len(widths) == 1, numbers, -len(widths), max(widths))
+        if best_score is None or score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _is_number(field: str, *, decimal_comma: bool = False) -> bool:
+    text = field.strip()
+    if decimal_comma and re.fullmatch(r"[+-]?\d+,\d+", text):
+        return True
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_quotes(path: Path, lines: list[str], dialect) -> None:
+    """Refuse a field whose opening quote is never closed, naming its line (the csv module
+    would silently swallow the rest of the file into one cell)."""
+    quote, delimiter = dialect.quotechar or '"', dialect.delimiter
+    inside, opened = False, 0
+    for number, line in enumerate(lines, start=1):
+        position = 0
+        while position < len(line):
+            char = line[position]
+            if inside:
+                if char == quote:
+                    if position + 1 < len(line) and line[position + 1] == quote:
+                        position += 1  # an escaped quote ("")
+                    else:
+                        inside = False
+            elif char == quote and (position == 0 or line[position - 1] == delimiter or line[:position].endswith(delimiter + " ")):
+                inside, opened = True, number
+            position += 1
+    if inside:
+        raise RoqInputError("--paste", f"{path}: line {opened}: a quoted field is never closed (a missing {quote})")
 
 
 # --------------------------------------------------------------------------- the package (zip) and sheet XML

@@ -145,7 +145,7 @@ def _samples(samples, scenario, limit: int) -> int | None:
 @arg("sampler", choice(*SAMPLERS), "random (plain Monte Carlo), lhs (Latin hypercube) or sobol (scrambled Sobol'); default: the scenario's.")
 @excel_function
 def ROQ_SIMULATE(scenario=None, samples=None, seed=None, sampler=None):
-    """Monte Carlo summary of ROQ, NPV gain and final share: mean, SD, P5..P95, expected shortfall, P(ROQ > 1), 95% half-widths, base case."""
+    """Monte Carlo summary of ROQ, NPV gain and final share: mean, SD, P5..P95, expected shortfall, P(ROQ > 1), 95% half-widths, base case, verdict (pays when P(ROQ > 1)'s 95% interval is above 95%)."""
     chosen = _scenario(scenario)
     samples = _samples(samples, chosen, MAX_SIMULATION_SAMPLES)
     return _titled(run_monte_carlo(chosen, samples=samples, seed=seed, sampler=sampler, progress=False, workers=1).to_frame())

@@ -6,13 +6,17 @@ the parsed arguments and returning an exit code. Packages that build on the engi
 Excel add-in's ``recalc``) add commands through the entry-point group ``roq.commands``,
 whose entries point at such a ``register`` function; that way ``simulator`` never imports
 them. Bad input ends with one line on stderr,
-``roq: error: <argument>: <problem>``, and exit status 2; nothing is overwritten.
+``roq: error: <argument>: <problem>``, and exit status 2; nothing is overwritten without
+``--force``, and a run writes its whole set of files or none (:mod:`simulator._files`).
+SIGINT (Ctrl-C), SIGTERM and SIGHUP stop a run cleanly: exit status 130 / 143 / 129,
+no temporary file left.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from importlib import metadata
 
@@ -29,6 +33,7 @@ COMMAND_MODULES = [
     "compare",
     "records",
     "chain",
+    "sem",
 ]
 
 
@@ -36,8 +41,17 @@ class CommandError(Exception):
     """A command-line failure with a one-line message (not bad model input)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's one-line errors: ``roq: error: --samples: <problem>
+    (see roq simulate --help)`` and exit status 2, instead of the usage block."""
+
+    def error(self, message):
+        message = re.sub(r"^argument (\S+?)(?:/\S+)?: ", r"\1: ", message)
+        self.exit(2, f"roq: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="roq",
         description="Return-on-Quality toolkit: service-quality analytics, the ROQ model, Monte Carlo and sensitivity analysis.",
     )
@@ -57,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``roq`` console script; returns the exit status."""
+    from ._files import Terminated, install_signal_handlers
+
+    # SIGTERM / SIGHUP unwind like Ctrl-C, so no temporary file or folder is left behind
+    install_signal_handlers()
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:
@@ -67,11 +85,18 @@ def main(argv: list[str] | None = None) -> int:
     except (RoqInputError, CommandError) as error:
         print(f"roq: error: {error}", file=sys.stderr)
         return 2
-    except OSError as error:  # unreadable or unwritable files: say which, no traceback
-        print(f"roq: error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+    except MemoryError:
+        print("roq: error: out of memory; use smaller counts (--samples, --points, --chunk-size)", file=sys.stderr)
         return 2
+    except OSError as error:  # unreadable or unwritable files: say which, no traceback
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"roq: error: {where}{error.strerror or error}", file=sys.stderr)
+        return 2
+    except Terminated as signal_received:
+        print(f"roq: stopped by {signal_received}; nothing was written", file=sys.stderr)
+        return 128 + signal_received.signum
     except KeyboardInterrupt:
-        print("roq: interrupted", file=sys.stderr)
+        print("roq: interrupted; nothing was written", file=sys.stderr)
         return 130
 
 

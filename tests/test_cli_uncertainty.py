@@ -108,7 +108,9 @@ def test_simulate_replaces_existing_files_completely(scenario_file, tmp_path, ca
     out_dir.mkdir()
     (out_dir / "montecarlo_summary.csv").write_text("old content\n")
     (out_dir / "notes.txt").write_text("user file\n")
-    assert run_cli(["simulate", scenario_file, "--out", out_dir], capsys)[0] == 0
+    assert run_cli(["simulate", scenario_file, "--out", out_dir], capsys)[0] == 2  # not without --force
+    assert (out_dir / "montecarlo_summary.csv").read_text() == "old content\n"
+    assert run_cli(["simulate", scenario_file, "--out", out_dir, "--force"], capsys)[0] == 0
     assert "old content" not in (out_dir / "montecarlo_summary.csv").read_text()
     assert (out_dir / "notes.txt").read_text() == "user file\n"  # files it does not write are untouched
 
@@ -194,7 +196,7 @@ def test_sensitivity_correlated_scenario_uses_correlated_draws_for_delta(scenari
     assert "Iman-Conover draws" in out
     table = pd.read_csv(tmp_path / "sensitivity_delta.csv")
     assert set(table.input) == {"margin", "discount_rate"} and table.method.unique().tolist() == ["delta"]
-    code, out, err = run_cli(["sensitivity", scenario_file, "--method", "sobol", "--samples", "128", "--resamples", "10", "--out", tmp_path], capsys)
+    code, out, err = run_cli(["sensitivity", scenario_file, "--method", "sobol", "--samples", "128", "--resamples", "10", "--out", tmp_path, "--force"], capsys)
     assert code == 0 and "rank correlations between margin, discount_rate are ignored" in out
     assert (tmp_path / "sensitivity_sobol_pairs.csv").exists() and (tmp_path / "sensitivity_sobol.xlsx").exists()
 

@@ -229,6 +229,17 @@ def test_cli_scheduler_needs_the_dask_engine(capsys):
     assert capsys.readouterr().err.strip().startswith("roq: error: --scheduler: needs the dask engine")
 
 
+def test_work_streams_to_dask_for_any_sample_count(dask_engine, scenario):
+    # 10**12 scenarios are 15 million blocks: batches are cut as tasks are submitted, so
+    # only the window in flight exists; --max-time stops it cleanly after a second
+    result = run_monte_carlo(scenario, 10**12, seed=1, engine=dask_engine, max_time=1.0, progress=False)
+    assert result.stopped_early and result.requested_samples == 10**12
+    assert dask_engine.last_map["items"] == -(-10**12 // BLOCK_SIZE)
+    assert dask_engine.last_map["peak_in_flight"] <= dask_engine.last_map["window"]
+    local = run_monte_carlo(scenario, result.samples, seed=1, progress=False, workers=2)
+    assert local.statistics["roq"]["mean"] == result.statistics["roq"]["mean"]
+
+
 def test_issue11_outputs_identical_to_local(dask_engine, tmp_path):
     """Percentiles (exact and sketch), targets, replicate intervals, the retained sample
     (tornado, achieved correlations) and the sample export: the same numbers on Dask."""

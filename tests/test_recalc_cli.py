@@ -220,9 +220,9 @@ def test_paste_a_csv_into_input_cells(tmp_path, capsys):
     csv.write_text("8\n")
     assert main(["recalc", str(source), "--paste", f"Model!B7={csv}"]) == 0, capsys.readouterr().err
     assert values(tmp_path / "model.recalc.xlsx", "Model")["C7"].value == pytest.approx(8 / 84)
-    assert main(["recalc", str(source), "--paste", f"Model!C7={csv}"]) == 2
+    assert main(["recalc", str(source), "--paste", f"Model!C7={csv}", "--force"]) == 2
     assert "Model!C7 holds a formula" in capsys.readouterr().err
-    assert main(["recalc", str(source), "--paste", f"Nowhere!A1={csv}"]) == 2
+    assert main(["recalc", str(source), "--paste", f"Nowhere!A1={csv}", "--force"]) == 2
     assert "no sheet named 'Nowhere'" in capsys.readouterr().err
 
 

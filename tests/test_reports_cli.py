@@ -39,8 +39,11 @@ def test_roq_report_writes_every_chart_in_every_format(tmp_path, capsys):
               "market_share_fan", "with_without", "convergence", "input_distributions", "sample_tornado", "scatter_drivers",
               "tornado", "spider", "sobol_indices", "morris", "two_way", "discount_curve", "ipa_quadrants", "servqual_gaps"]
     expected = {f"{name}.{kind}" for name in charts for kind in ("png", "svg", "pdf")} | {"roq_report.xlsx", "roq_report.pdf"}
-    assert {p.name for p in out.iterdir()} == expected
+    assert {p.name for p in out.iterdir()} == expected | {".roq-files"}  # the run's manifest (simulator._files)
+    assert set((out / ".roq-files").read_text().split()) == expected
     for path in out.iterdir():
+        if path.name == ".roq-files":
+            continue
         check_file(path)
         assert path.name in printed
 

@@ -10,7 +10,8 @@ Excel charts (``--format xlsx``) and the result tables as CSV with units in the 
 
 from __future__ import annotations
 
-from .simulate import add_engine_options, add_run_options, add_scenario_argument, count, load, open_engine
+from ..errors import RoqInputError
+from .simulate import add_engine_options, add_force_option, add_run_options, add_scenario_argument, count, load, open_engine
 
 
 def register(subparsers) -> None:
@@ -21,7 +22,8 @@ def register(subparsers) -> None:
         "(PNG / SVG / PDF) and a report workbook with native, editable Excel charts into DIR.",
     )
     add_scenario_argument(parser)
-    parser.add_argument("--out", metavar="DIR", required=True, help="directory for the report (created if needed; files are replaced atomically)")
+    parser.add_argument("--out", metavar="DIR", required=True, help="directory for the report (created if needed; the whole set of files or none)")
+    add_force_option(parser)
     parser.add_argument("--format", default="png,xlsx", metavar="FORMATS",
                         help="comma-separated: png, svg, pdf (one file per chart; pdf also the report roq_report.pdf), "
                              "xlsx (roq_report.xlsx), csv (the tables, headers with units); default png,xlsx")
@@ -37,15 +39,26 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from dataclasses import replace
+
+    from .._files import OutputSet
+    from ..progress import heartbeat
     from ..reports import build_report, case_study_survey, parse_formats
 
     formats = parse_formats(args.format, "--format")
     _check_installed(formats)
+    if not 20 <= args.dpi <= 1200:
+        raise RoqInputError("--dpi", f"must be between 20 and 1200, got {args.dpi}")
+    if args.sensitivity_samples > 2**20:
+        raise RoqInputError("--sensitivity-samples", f"at most {2**20:,} (N (2D + 2) model runs and SALib's design in memory), got {args.sensitivity_samples:,}")
     scenario = load(args)
     survey = case_study_survey() if args.survey in ("claims", "seed002") else None
-    with open_engine(args) as engine:
-        report = build_report(scenario, args.out, formats, dpi=args.dpi, samples=args.samples, seed=args.seed, sampler=args.sampler,
+    outputs = OutputSet(args.out, force=args.force, expected=["roq_report.xlsx"] if "xlsx" in formats else [])
+    # the report is computed and written into a staging folder, moved into --out whole
+    with open_engine(args) as engine, outputs.check().staging() as stage, heartbeat("report"):
+        report = build_report(scenario, stage, formats, dpi=args.dpi, samples=args.samples, seed=args.seed, sampler=args.sampler,
                               sensitivity_samples=args.sensitivity_samples, survey=survey, progress=None, engine=engine)
+    report = replace(report, out_dir=outputs.directory, files=[outputs.directory / p.name for p in report.files])
     print(report.summary())
     return 0
 

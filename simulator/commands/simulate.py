@@ -26,17 +26,49 @@ from pathlib import Path
 from ..reports import FAN_PATHS, add_charts_option
 
 
-def count(text: str) -> int:
-    """A whole number as a user types it: 262144, 262_144, 1e6, 2**18."""
+#: Largest whole number any count option accepts (each option may bound itself lower).
+MAX_COUNT = 10**15
+
+
+def count(text: str, maximum: int = MAX_COUNT, what: str = "") -> int:
+    """A whole number as a user types it: 262144, 262_144, 1e6, 2**18; at most ``maximum``.
+
+    Non-finite (``inf``, ``nan``, ``1e400``) and huge values are refused with a one-line
+    message, never an OverflowError.
+    """
     cleaned = text.replace("_", "").replace(",", "").strip()
     match = re.fullmatch(r"(\d+)\s*(?:\*\*|\^)\s*(\d+)", cleaned)
     try:
-        value = int(match.group(1)) ** int(match.group(2)) if match else float(cleaned)
-    except (ValueError, OverflowError):
+        if match:
+            base, exponent = int(match.group(1)), int(match.group(2))
+            # never compute a power with millions of digits: bound it by its logarithm first
+            value = math.inf if base > 1 and exponent * math.log10(base) > 30 else base**exponent
+        else:
+            value = float(cleaned)
+    except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number (e.g. 262144, 1e6 or 2**18), got {text!r}") from None
+    if math.isnan(value):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r} (not a number)")
+    if math.isinf(value) or value > maximum:
+        limit = "10**15" if maximum == MAX_COUNT else f"{maximum:,}"
+        raise argparse.ArgumentTypeError(f"at most {limit}{' ' + what if what else ''}, got {text!r}")
     if value != int(value) or value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return int(value)
+
+
+def bounded_count(maximum: int, what: str = ""):
+    """An argparse type: :func:`count` at most ``maximum`` (``what`` says why)."""
+
+    def parse(text: str) -> int:
+        return count(text, maximum, what)
+
+    parse.__name__ = "count"
+    return parse
+
+
+#: Largest --workers: threads or worker processes (far above any machine's cores).
+MAX_WORKERS = 1024
 
 
 def seed_value(text: str) -> int:
@@ -64,7 +96,51 @@ def add_run_options(parser, *, samples_help: str = "number of scenarios (default
 
 
 def add_out_option(parser) -> None:
-    parser.add_argument("--out", metavar="DIR", help="write CSV files and a summary workbook into DIR (created if needed; files are replaced atomically)")
+    parser.add_argument("--out", metavar="DIR", help="write CSV files and a summary workbook into DIR (created if needed; the whole set "
+                        "of files or none; checked before anything runs)")
+    add_force_option(parser)
+
+
+def add_force_option(parser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="replace existing output files, and remove the other files of the earlier run in the folder (runs never mix)")
+
+
+def output_set(args, expected=()):
+    """The :class:`simulator._files.OutputSet` of ``--out`` (or of ``--charts`` alone: the
+    current folder), checked now, before any computation; None if nothing is written."""
+    from .._files import OutputSet
+
+    directory = getattr(args, "out", None) or ("." if getattr(args, "charts", None) else None)
+    if directory is None:
+        return None
+    argument = "--out" if getattr(args, "out", None) else "--charts"
+    return OutputSet(directory, force=getattr(args, "force", False), argument=argument, expected=expected).check()
+
+
+def write_outputs(outputs, tables=None, workbook=None, title="", charts=None, chart_source=None, *, texts=None, say=print, **chart_options) -> None:
+    """Write a command's tables (CSV + workbook), text files (``texts``: name -> str) and
+    charts as one set into ``outputs`` (see :class:`simulator._files.OutputSet`) and say
+    what was written."""
+    from .._files import atomic_write
+    from ..uncertainty.results import write_tables
+
+    if outputs is None:
+        return
+    table_files, chart_files = [], []
+    with outputs.staging() as stage:
+        if tables:
+            table_files = [p.name for p in write_tables(stage, tables, workbook, title=title)]
+        for name, text in (texts or {}).items():
+            table_files.append(atomic_write(stage / name, lambda temporary, text=text: Path(temporary).write_text(text, encoding="utf-8")).name)
+        if charts:
+            from ..reports import write_charts
+
+            chart_files = [p.name for p in write_charts(chart_source, stage, charts, **chart_options)]
+    if table_files:
+        say(f"\nWrote {', '.join(table_files)} to {outputs.directory}")
+    if chart_files:
+        say(f"Wrote charts: {', '.join(chart_files)}" + ("" if table_files else f" to {outputs.directory}"))
 
 
 def positive_seconds(text: str) -> float:
@@ -72,8 +148,8 @@ def positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds > 0, got {text!r}")
     return value
 
 
@@ -200,10 +276,17 @@ def register(subparsers) -> None:
     )
     add_scenario_argument(parser)
     add_run_options(parser)
-    parser.add_argument("--chunk-size", type=count, metavar="N", help="scenarios per model call (default 8192); changes speed and memory, never the numbers")
-    parser.add_argument("--workers", type=count, metavar="N", help="threads evaluating blocks, or with --engine dask the worker processes of the local "
-                        "cluster (default: number of CPUs); never changes the numbers")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar on stderr (default: on a terminal for long runs)")
+    from ..uncertainty.montecarlo import MAX_CHUNK_SIZE
+
+    parser.add_argument("--chunk-size", type=bounded_count(MAX_CHUNK_SIZE, "scenarios per model call (memory grows with it)"), metavar="N",
+                        help=f"scenarios per model call (default 8192, at most {MAX_CHUNK_SIZE:,}); changes speed and memory, never the numbers")
+    parser.add_argument("--workers", type=bounded_count(MAX_WORKERS, "workers"), metavar="N", help="threads evaluating blocks, or with --engine dask the worker processes of the local "
+                        f"cluster (default: number of CPUs, at most {MAX_WORKERS}); never changes the numbers")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="progress on stderr: a bar on a terminal, a plain line every 10 s otherwise (default on; --no-progress silences it and the time estimate)")
+    parser.add_argument("--max-time", type=positive_seconds, metavar="SECONDS",
+                        help="stop cleanly after SECONDS and report the scenarios done so far, labelled PARTIAL RESULT (exit status 3); "
+                        "a long run prints its time estimate first")
     add_engine_options(parser)
     add_out_option(parser)
     add_charts_option(parser)
@@ -213,10 +296,20 @@ def register(subparsers) -> None:
     parser.set_defaults(handler=run)
 
 
+def _expected_files(args, scenario) -> list:
+    names = ["montecarlo_summary.csv", "montecarlo_percentiles.csv", "montecarlo_targets.csv", "montecarlo_convergence.csv", "rank_correlations.csv",
+             "scenario_inputs.csv", "run_settings.csv", "montecarlo.xlsx", "montecarlo.json"] if args.out else []
+    for kind in args.charts or ():
+        if kind == "xlsx":
+            names.append("montecarlo_charts.xlsx")
+        else:
+            names += [f"{name}_distribution.{kind}" for name in scenario.outputs] + [f"market_share_fan.{kind}"]
+    return names
+
+
 def run(args) -> int:
     from .._files import atomic_write
     from ..uncertainty.montecarlo import run_monte_carlo
-    from ..uncertainty.results import write_tables
     from ..uncertainty.sample_export import sample_format
 
     scenario = load(args)
@@ -224,11 +317,12 @@ def run(args) -> int:
         sample_format(args.export_samples)
         check_new_file(args.export_samples, "--export-samples", args)
     say = (lambda *a, **k: None) if args.quiet or args.output_format == "json" else print
-    with open_engine(args, workers=args.workers) as engine:
+    with open_engine(args, workers=args.workers) as engine:  # engine flags checked first; nothing starts yet
+        outputs = output_set(args, _expected_files(args, scenario))
         # with --charts, the fan chart's per-year statistics come from every scenario of this run
         paths = FAN_PATHS if args.charts else ()
         options = dict(samples=args.samples, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size, progress=args.progress,
-                       engine=engine, path_outputs=paths, percentiles=args.percentiles, targets=targets_of(args))
+                       engine=engine, path_outputs=paths, percentiles=args.percentiles, targets=targets_of(args), max_time=args.max_time)
         if args.export_samples:
             # the samples go to a temporary file beside the target, moved into place only when the run completes
             holder = []
@@ -245,6 +339,7 @@ def run(args) -> int:
         say("\nWhy this is not the paper's ROQ: " + headline_note())
     if args.export_samples:
         say(f"\nWrote {result.samples:,} scenarios' inputs and outputs to {args.export_samples}")
+    tables, texts = None, {}
     if args.out:
         sheets = result.sheets()
         tables = {
@@ -258,13 +353,7 @@ def run(args) -> int:
         }
         if "Sensitivity" in sheets:
             tables["sample_sensitivity"] = sheets["Sensitivity"]
-        written = write_tables(args.out, tables, "montecarlo.xlsx", title=f"Monte Carlo: {scenario.name}")
-        document = json.dumps(result.to_dict(), indent=2, allow_nan=False)
-        written.append(atomic_write(written[0].parent / "montecarlo.json", lambda temporary: Path(temporary).write_text(document, encoding="utf-8")))
-        say(f"\nWrote {', '.join(p.name for p in written)} to {written[0].parent}")
-    if args.charts:
-        from ..reports import write_charts
-
-        written = write_charts(result, args.out or ".", args.charts)
-        say("Wrote charts: " + ", ".join(path.name for path in written))
-    return 0
+        texts["montecarlo.json"] = json.dumps(result.to_dict(), indent=2, allow_nan=False)
+    write_outputs(outputs, tables, "montecarlo.xlsx", title=f"Monte Carlo: {scenario.name}", charts=args.charts, chart_source=result,
+                  texts=texts, say=say)
+    return 3 if result.stopped_early else 0

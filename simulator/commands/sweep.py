@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..reports import add_charts_option
-from .simulate import add_engine_options, add_out_option, add_scenario_argument, count, load, open_engine
+from .simulate import add_engine_options, add_out_option, add_scenario_argument, count, load, open_engine, output_set, write_outputs
 
 KINDS = ("oneway", "spider", "twoway", "discount", "breakeven")
 
@@ -39,13 +39,26 @@ def register(subparsers) -> None:
     parser.set_defaults(handler=run)
 
 
+def _expected_files(args, kinds) -> list:
+    names = [f"sweep_{kind}.csv" for kind in kinds] + ["scenario_inputs.csv", "sweeps.xlsx"] if args.out else []
+    charted = {"oneway": "tornado", "spider": "spider", "twoway": "two_way", "discount": "discount_curve"}
+    for fmt in args.charts or ():
+        names += ["sweep_charts.xlsx"] if fmt == "xlsx" else [f"{charted[k]}.{fmt}" for k in kinds if k in charted]
+    return names
+
+
 def run(args) -> int:
+    from ..uncertainty.sweeps import check_grid_size
+
+    kinds = KINDS if args.kind == "all" else (args.kind,)
+    if "twoway" in kinds:
+        check_grid_size(args.points, args.points, "--points")  # before anything is allocated
     scenario = load(args)
-    with open_engine(args) as engine:
-        return _run(args, scenario, engine)
+    with open_engine(args) as engine:  # engine flags checked first; nothing starts yet
+        return _run(args, scenario, engine, output_set(args, _expected_files(args, kinds)))
 
 
-def _run(args, scenario, engine) -> int:
+def _run(args, scenario, engine, outputs=None) -> int:
     from ..uncertainty import sweeps
 
     kinds = KINDS if args.kind == "all" else (args.kind,)
@@ -79,16 +92,9 @@ def _run(args, scenario, engine) -> int:
             print(_show(table))
         tables[f"sweep_{kind}"] = table
     if args.out:
-        from ..uncertainty.results import write_tables
-
         tables["scenario_inputs"] = scenario.describe_frame()
-        written = write_tables(args.out, tables, "sweeps.xlsx", title=f"Sweeps: {scenario.name}")
-        print(f"\nWrote {', '.join(p.name for p in written)} to {written[0].parent}")
-    if args.charts:
-        from ..reports import write_charts
-
-        written = write_charts(tables, args.out or ".", args.charts, scenario=scenario, output=args.output)
-        print("Wrote charts: " + ", ".join(path.name for path in written))
+    write_outputs(outputs, tables if args.out else None, "sweeps.xlsx", title=f"Sweeps: {scenario.name}", charts=args.charts,
+                  chart_source=tables, scenario=scenario, output=args.output)
     return 0
 
 

@@ -29,9 +29,11 @@ whole simulator) import without it.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import math
 import os
+import time
 import uuid
 
 from ..errors import RoqInputError
@@ -84,6 +86,59 @@ def _default_malloc_for_workers():
         finally:
             if drop:
                 os.environ[_TRIM] = inherited
+
+
+def _close_quietly(client) -> None:
+    """Close a client that failed to connect, bounded in time and without raising."""
+    with contextlib.suppress(Exception):
+        client.close(timeout=2)
+
+
+def _check_scheduler(address: str, timeout: float) -> None:
+    """Refuse, within ``timeout`` seconds, an address that is not a Dask scheduler.
+
+    ``tcp://host:port`` (or ``host:port``): the host must resolve, the port must accept
+    a connection, and the service must speak first with a frame of Dask's TCP protocol
+    (a Dask server sends its handshake on connecting; an HTTP, SSH or database server
+    either says nothing or something else). Other protocols (``tls://``, ``ucx://``,
+    ``inproc://``) are left to Dask.
+    """
+    import socket
+    import struct
+
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp"):
+        return
+    host, colon, port_text = rest.rpartition(":")
+    if not colon or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise RoqInputError("scheduler", f"{address!r} is not a scheduler address such as tcp://127.0.0.1:8786 (host and port)")
+    host = host.strip("[]")
+    deadline = time.monotonic() + timeout
+    try:
+        connection = socket.create_connection((host, int(port_text)), timeout=timeout)
+    except socket.gaierror:
+        raise RoqInputError("scheduler", f"cannot connect to a Dask scheduler at {address} within {timeout:g} s (unknown host {host!r})") from None
+    except TimeoutError:
+        raise RoqInputError("scheduler", f"cannot connect to a Dask scheduler at {address} within {timeout:g} s (no answer: is the scheduler running, the port open?)") from None
+    except OSError as error:
+        raise RoqInputError("scheduler", f"cannot connect to a Dask scheduler at {address} within {timeout:g} s ({error.strerror or error}; is it running?)") from None
+    with connection:
+        header = b""
+        try:
+            while len(header) < 16:
+                connection.settimeout(max(0.05, deadline - time.monotonic()))
+                chunk = connection.recv(16 - len(header))
+                if not chunk:
+                    break
+                header += chunk
+        except (TimeoutError, OSError):
+            pass
+    if len(header) < 16:
+        raise RoqInputError("scheduler", f"{address} accepted the connection but did not answer as a Dask scheduler within {timeout:g} s "
+                                         "(another kind of service on that port?)")
+    total, frames = struct.unpack("<QQ", header)
+    if not (16 <= total <= 2**24 and 1 <= frames <= 64):
+        raise RoqInputError("scheduler", f"{address} is not a Dask scheduler (it answered {header[:12]!r}...: another kind of service on that port)")
 
 
 def _run_batch(function, context, items):
@@ -158,16 +213,20 @@ class DaskEngine:
     def _start(self) -> None:
         distributed = _import_distributed()
         if self.scheduler:
+            # connect_timeout bounds the whole handshake: the check of the address, Dask's
+            # own connection, and waiting for a worker share one deadline
+            deadline = time.monotonic() + self.connect_timeout
+            _check_scheduler(self.scheduler, self.connect_timeout)
             try:
-                client = distributed.Client(self.scheduler, timeout=self.connect_timeout, set_as_default=False)
+                client = distributed.Client(self.scheduler, timeout=max(0.5, deadline - time.monotonic()), set_as_default=False)
             except (OSError, TimeoutError, ValueError, TypeError) as error:
                 reason = " ".join(str(error).split()) or type(error).__name__
                 raise RoqInputError("scheduler", f"cannot connect to a Dask scheduler at {self.scheduler} within {self.connect_timeout:g} s ({reason})") from None
             try:
-                client.wait_for_workers(1, timeout=self.connect_timeout)
+                client.wait_for_workers(1, timeout=max(0.5, deadline - time.monotonic()))
             except (OSError, TimeoutError) as error:
-                client.close()
-                raise RoqInputError("scheduler", f"the Dask scheduler at {self.scheduler} has no workers (none joined within {self.connect_timeout:g} s)") from error
+                _close_quietly(client)
+                raise RoqInputError("scheduler", f"the Dask scheduler at {self.scheduler} has no workers (none joined within {self.connect_timeout:g} s)") from None
             self._client = client
             return
         n_workers = self.requested_workers or os.cpu_count() or 1
@@ -227,19 +286,28 @@ class DaskEngine:
             Prefix of the task keys (shown on the Dask dashboard).
         """
         distributed = _import_distributed()
-        items = list(items)
-        if not items:
+        if not hasattr(items, "__len__"):
+            items = list(items)  # an iterator of unknown length: its items must be counted to batch them
+        n_items = len(items)
+        if not n_items:
             return
         client = self.client
         threads = self.workers
         if batch is None:
-            batch = min(self.max_batch, max(1, math.ceil(len(items) / (4 * threads))))
-        batches = [items[i:i + batch] for i in range(0, len(items), batch)]
+            batch = min(self.max_batch, max(1, math.ceil(n_items / (4 * threads))))
+        # batches are cut lazily from the items as tasks are submitted (never listed):
+        # memory stays flat for any number of items
+        n_batches = -(-n_items // batch)
+        source = iter(items)
+
+        def next_batch():
+            return list(itertools.islice(source, batch))
+
         window = self.tasks_per_worker * threads
         # a list, so that scatter sends the object whole (it splits dicts and sequences)
         shared = client.scatter([context], broadcast=True, hash=False)[0]
         token = uuid.uuid4().hex[:8]
-        self.last_map = {"items": len(items), "tasks": len(batches), "batch": batch, "window": window, "peak_in_flight": 0}
+        self.last_map = {"items": n_items, "tasks": n_batches, "batch": batch, "window": window, "peak_in_flight": 0}
         completed = distributed.as_completed(loop=client.loop, with_results=True)
         position: dict = {}
         futures: dict = {}
@@ -248,7 +316,7 @@ class DaskEngine:
 
         def submit():
             nonlocal submitted
-            future = client.submit(_run_batch, function, shared, batches[submitted], key=f"{label}-{token}-{submitted}")
+            future = client.submit(_run_batch, function, shared, next_batch(), key=f"{label}-{token}-{submitted}")
             position[future.key] = submitted
             futures[submitted] = future
             completed.add(future)
@@ -256,7 +324,7 @@ class DaskEngine:
             self.last_map["peak_in_flight"] = max(self.last_map["peak_in_flight"], submitted - yielded)
 
         try:
-            while submitted < len(batches) and submitted < window:
+            while submitted < n_batches and submitted < window:
                 submit()
             for future, results in completed:
                 index = position.pop(future.key)
@@ -266,7 +334,7 @@ class DaskEngine:
                     for result in ready.pop(yielded):
                         yield result
                     yielded += 1
-                while submitted < len(batches) and submitted - yielded < window:
+                while submitted < n_batches and submitted - yielded < window:
                     submit()
         except ModuleNotFoundError as error:
             raise RoqInputError("scheduler", f"the Dask workers cannot import {error.name!r}: install roq-toolkit (and its dependencies) where the workers run") from error

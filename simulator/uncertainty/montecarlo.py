@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -59,6 +58,7 @@ from ..errors import RoqInputError
 from ..roq import MODEL_OUTPUTS, evaluate
 from . import samplers
 from .scenario import THRESHOLDS, Scenario
+from .verdict import format_probability
 from .statistics import (
     DEFAULT_MIN_MAGNITUDE,
     DEFAULT_RELATIVE_ACCURACY,
@@ -82,6 +82,12 @@ EXACT_PERCENTILE_LIMIT = 2**18
 #: Scenarios kept with their inputs (the first block): sample sensitivity, achieved correlations.
 RETAINED_SAMPLES = samplers.BLOCK_SIZE
 _FIRST_CHECKPOINT = 2**10
+#: Largest chunk size: about 0.5 GB of model temporaries per thread.
+MAX_CHUNK_SIZE = 2**20
+#: Seconds of a run used to measure its speed for the time estimate.
+CALIBRATION_SECONDS = 1.0
+#: Runs projected to take longer than this print their estimate on stderr.
+ESTIMATE_ABOVE_SECONDS = 10.0
 
 
 def path_output_name(name: str, year: int) -> str:
@@ -95,7 +101,9 @@ def _evaluate_chunks(scenario: Scenario, sampled: dict, total: int, outputs, chu
     result = {}
     for start in range(0, total, chunk_size):
         stop = min(start + chunk_size, total)
-        values = evaluate(scenario.parameters({name: v[start:stop] for name, v in sampled.items()}), outputs, validate=False)
+        # overflow / NaN are counted by the statistics and reported (the verdict refuses them): no RuntimeWarnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            values = evaluate(scenario.parameters({name: v[start:stop] for name, v in sampled.items()}), outputs, validate=False)
         for name in outputs:
             if name not in result:
                 # a path that no uncertain input moves comes back as (T,): broadcast below
@@ -152,8 +160,9 @@ def _run_unit(job: _Job, blocks) -> tuple:
         values = _evaluate_chunks(scenario, joined, sum(lengths), requested, chunk_size)
         edges = np.cumsum([0] + lengths)
         pieces = [{name: values[name][a:b] for name in requested} for a, b in zip(edges[:-1], edges[1:])]
-    partials = [summarise_block(_by_year(piece, job.outputs, job.path_outputs), thresholds=job.thresholds, relative_accuracy=job.relative_accuracy,
-                                min_magnitude=DEFAULT_MIN_MAGNITUDE) for piece in pieces]
+    with np.errstate(over="ignore", invalid="ignore"):  # huge finite values overflow x * x: reported, not warned
+        partials = [summarise_block(_by_year(piece, job.outputs, job.path_outputs), thresholds=job.thresholds, relative_accuracy=job.relative_accuracy,
+                                    min_magnitude=DEFAULT_MIN_MAGNITUDE) for piece in pieces]
     prefix = _prefix_rows({name: pieces[0][name] for name in job.outputs}, job.thresholds, lengths[0]) if blocks[0] == 0 else []
     extras = {}
     if blocks[0] == 0:  # the retained sample: block 0's inputs and scalar outputs
@@ -244,6 +253,13 @@ class MonteCarloResult:
     percentile_method: str = "sketch"
     interval_rule: str = ""
     block_means: dict = field(default_factory=dict)
+    requested_samples: int | None = None
+    max_time: float | None = None
+
+    @property
+    def stopped_early(self) -> bool:
+        """True if ``max_time`` stopped the run before ``requested_samples``."""
+        return self.requested_samples is not None and self.samples < self.requested_samples
 
     @property
     def scenarios_per_second(self) -> float:
@@ -256,6 +272,25 @@ class MonteCarloResult:
             return self.statistics[output]["exceed"][float(threshold)]
         except (KeyError, TypeError):
             raise RoqInputError("threshold", f"no exceedance count was kept for {output} > {threshold}") from None
+
+    def verdict(self, certainty: float | None = None):
+        """Whether the programme pays: :func:`simulator.uncertainty.verdict.programme_verdict`
+        on this run's count of scenarios with ROQ > 1 (the one rule every output shows).
+
+        Raises
+        ------
+        RoqInputError
+            The run has no ``roq`` output, or ROQ is not a number in some scenario (the
+            message names the likely cause).
+        """
+        from .verdict import DEFAULT_CERTAINTY, programme_verdict
+
+        if "roq" not in self.outputs:
+            raise RoqInputError("outputs", "the verdict needs the roq output, which this run did not summarise")
+        summary = self.partial["outputs"]["roq"]
+        cause = _nonfinite_cause(self.scenario) if summary["nonfinite"] or not summary["count"] else ""
+        return programme_verdict(summary["exceed"][THRESHOLDS["roq"]], summary["count"], nonfinite=summary["nonfinite"],
+                                 certainty=DEFAULT_CERTAINTY if certainty is None else certainty, cause=cause)
 
     def path_statistics(self, name: str = "market_share_path"):
         """Per-year statistics of a per-year output over every scenario of the run.
@@ -464,6 +499,7 @@ class MonteCarloResult:
             row["P_above_threshold"] = stats["exceed"].get(threshold, np.nan) if threshold is not None else np.nan
             row["P_above_ci95_halfwidth"] = stats["exceed_halfwidth"].get(threshold, np.nan) if threshold is not None else np.nan
             row["base_case"] = self.base.get(name, np.nan)
+            row["verdict"] = self.verdict().decision if name == "roq" else ""
             rows.append(row)
         return pd.DataFrame(rows).set_index("output")
 
@@ -483,6 +519,8 @@ class MonteCarloResult:
                 ("scenario", self.scenario.name),
                 ("source", self.scenario.source),
                 ("samples", self.samples),
+                ("samples requested", self.requested_samples if self.requested_samples is not None else self.samples),
+                ("stopped by max-time", f"yes, after {self.max_time:g} s: a partial result" if self.stopped_early else "no"),
                 ("seed", self.seed),
                 ("sampler", self.sampler),
                 ("block size", samplers.BLOCK_SIZE),
@@ -512,6 +550,9 @@ class MonteCarloResult:
         requested = provenance["requested_rank_correlations"]
         lines = [
             f"Monte Carlo: {self.scenario.name}",
+            *([f"PARTIAL RESULT: --max-time {self.max_time:g} s stopped the run after {self.samples:,} of the {self.requested_samples:,} "
+               f"scenarios asked for ({self.samples / self.requested_samples:.2g} of them); every figure below covers those {self.samples:,} only."]
+              if self.stopped_early else []),
             f"{self.samples:,} scenarios, sampler {self.sampler}, seed {self.seed}"
             f" ({self.elapsed:.2f} s, {self.scenarios_per_second / 1e6:.2f} million scenarios/s"
             + (f", engine {self.engine} with {self.workers} worker{'s' if self.workers != 1 else ''})" if self.engine != "local" else ")"),
@@ -531,17 +572,19 @@ class MonteCarloResult:
         lines.append("")
         for name in self.outputs:
             threshold = THRESHOLDS.get(name)
-            if threshold is not None:
+            if name == "roq":
+                lines.append(self.verdict().line(name, threshold))
+            elif threshold is not None:
                 p = self.statistics[name]["exceed"][threshold]
                 half = self.statistics[name]["exceed_halfwidth"][threshold]
-                lines.append(f"P({name} > {threshold:g}) = {p:.2%} +- {half:.3g} (95% CI half-width)" + ("   <- the programme pays (feasible)" if name == "roq" else ""))
+                lines.append(f"P({name} > {threshold:g}) = {format_probability(p)} +- {format_probability(half)} (95% CI half-width)")
         for name, thresholds in self.targets.items():
             for threshold in thresholds:
                 if threshold == THRESHOLDS.get(name):
                     continue
                 p = self.statistics[name]["exceed"][threshold]
                 half = self.statistics[name]["exceed_halfwidth"][threshold]
-                lines.append(f"P({name} > {threshold:g}) = {p:.2%} +- {half:.2%} (target; 95% Wilson interval)")
+                lines.append(f"P({name} > {threshold:g}) = {format_probability(p)} +- {format_probability(half)} (target; 95% Wilson interval)")
         nonfinite = {n: s["nonfinite"] for n, s in self.statistics.items() if s["nonfinite"]}
         if nonfinite:
             lines.append("Non-finite outputs left out: " + ", ".join(f"{n}: {c:,}" for n, c in nonfinite.items()))
@@ -580,6 +623,26 @@ class MonteCarloResult:
         return "\n".join(lines)
 
 
+def _nonfinite_cause(scenario: Scenario) -> str:
+    """Why the model gives no number, found by evaluating the base case with floating-point
+    errors raised (e.g. an overflow over a very long horizon)."""
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            values = scenario.evaluate_base(("roq",))
+    except FloatingPointError as error:
+        horizon = scenario.base.get("horizon")
+        hint = f" over horizon = {horizon:g} years; shorten the horizon" if isinstance(horizon, (int, float)) and horizon > 100 else ""
+        return f"the model's arithmetic fails at the base values ({error}){hint}"
+    except RoqInputError as error:  # pragma: no cover - validated at load
+        return str(error)
+    if not np.isfinite(values["roq"]):
+        return "ROQ is not a number at the base values too (NPVAS, the programme's cost, may be 0)"
+    horizon = scenario.base.get("horizon")
+    if isinstance(horizon, (int, float)) and horizon > 100:
+        return f"some drawn inputs overflow the model's arithmetic over horizon = {horizon:g} years (market size or discount factors beyond floating point); shorten the horizon"
+    return "the drawn inputs reach values where the model is undefined (e.g. a zero programme cost); narrow the uncertain inputs' ranges"
+
+
 def _heading(name: str, currency: str) -> str:
     if name.startswith("npv") and currency:
         return f"{name} ({currency})"
@@ -594,19 +657,6 @@ def _format(name: str, value) -> str:
     if "share" in name or name in ("retention", "baseline_retention"):
         return f"{value:.4%}"
     return f"{value:.4f}"
-
-
-def _progress_bar(enabled, total: int):
-    if enabled is None:
-        enabled = sys.stderr.isatty() and total >= 4 * samplers.BLOCK_SIZE
-    if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # optional: no bar rather than no run
-        return None
-
-    return tqdm(total=total, unit="scenario", unit_scale=True, file=sys.stderr, desc="Monte Carlo", leave=False)
 
 
 def _prefix_rows(outputs: dict, thresholds: dict, length: int) -> list:
@@ -653,7 +703,7 @@ def _checkpoint_rows(samples: int, merged: dict, outputs: tuple) -> list:
 def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | None = None, sampler: str | None = None, *,
                     chunk_size: int | None = None, outputs=None, progress: bool | None = None, workers: int | None = None,
                     relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY, engine=None, path_outputs=(), percentiles=None,
-                    targets=None, exact_percentiles: bool | None = None, export_samples=None) -> MonteCarloResult:
+                    targets=None, exact_percentiles: bool | None = None, export_samples=None, max_time: float | None = None) -> MonteCarloResult:
     """Propagate a scenario's uncertain inputs through the ROQ model by Monte Carlo.
 
     Parameters
@@ -705,6 +755,17 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         this ``.parquet`` (needs pyarrow) or ``.csv`` file as blocks complete (memory stays
         flat). The caller makes the file safe (e.g. a temporary name moved at the end).
 
+    max_time : float, optional
+        Seconds after which the run stops cleanly (between blocks): the result then
+        covers the blocks done so far, in order (exactly what a run of that many
+        scenarios gives), with ``stopped_early`` True and ``requested_samples`` the
+        count asked for; its summary says so on its first lines. Default: no limit.
+
+    Long runs print a time estimate on stderr, measured on their first
+    :data:`CALIBRATION_SECONDS` (if the whole run is projected past
+    :data:`ESTIMATE_ABOVE_SECONDS`), and progress (:mod:`simulator.progress`).
+    ``samples`` is at most :data:`~simulator.uncertainty.samplers.MAX_SAMPLES` (10**15).
+
     Returns
     -------
     MonteCarloResult
@@ -730,7 +791,8 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     samples = samplers.check_samples(run.samples if samples is None else samples)
     seed = samplers.check_seed(run.seed if seed is None else seed)
     sampler = samplers.check_sampler(run.sampler if sampler is None else sampler)
-    chunk_size = samplers.check_samples(chunk_size if chunk_size is not None else (run.chunk_size or DEFAULT_CHUNK_SIZE), "chunk_size")
+    chunk_size = samplers.check_samples(chunk_size if chunk_size is not None else (run.chunk_size or DEFAULT_CHUNK_SIZE), "chunk_size",
+                                        maximum=MAX_CHUNK_SIZE, why="scenarios per model call (memory grows with it, speed does not)")
     outputs = tuple(scenario.outputs if outputs is None else outputs)
     for name in outputs:
         if name not in MODEL_OUTPUTS or "_path" in name:
@@ -757,7 +819,12 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         writer = SampleWriter(export_samples, tuple(scenario.uncertain), outputs)
     n_blocks = samplers.block_count(samples)
     blocks_per_unit = max(1, chunk_size // samplers.BLOCK_SIZE)
-    units = [tuple(range(start, min(start + blocks_per_unit, n_blocks))) for start in range(0, n_blocks, blocks_per_unit)]
+    n_units = -(-n_blocks // blocks_per_unit)
+    # a lazy sequence: work units are made as the engine asks for them, so memory is flat
+    # for any sample count (a list of 10**14 / 2**16 units alone would be gigabytes)
+    units = _Units(n_blocks, blocks_per_unit)
+    if max_time is not None and not (isinstance(max_time, (int, float)) and not isinstance(max_time, bool) and max_time > 0 and math.isfinite(max_time)):
+        raise RoqInputError("max_time", f"must be a number of seconds > 0, got {max_time!r}")
     engine, owned = resolve_engine(engine, workers)
     for distribution in scenario.uncertain.values():
         distribution.ppf(np.array([0.5]))  # build lazy tables before threads share them (and before pickling)
@@ -778,14 +845,16 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     merged = None
     convergence: list = []
     folded = 0
+    done = 0
     next_checkpoint = 1
+    estimated = False
 
     retained: dict = {}
     kept_values: list = []
     block_means = {name: [] for name in outputs}
 
     def fold(result):
-        nonlocal merged, folded, next_checkpoint
+        nonlocal merged, folded, next_checkpoint, done
         blocks, lengths, partials, prefix, extras = result
         convergence.extend(prefix)
         if "retained" in extras:
@@ -799,6 +868,7 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
                     block_means[name].append(partial["outputs"][name]["mean"] if partial["outputs"][name]["count"] else math.nan)
             merged = partial if merged is None else merge_two(merged, partial)
             folded += 1
+            done += length
             if folded == next_checkpoint or folded == n_blocks:
                 convergence.extend(_checkpoint_rows(block * samplers.BLOCK_SIZE + length, merged, outputs))
                 while next_checkpoint <= folded:
@@ -806,13 +876,49 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
             if bar is not None:
                 bar.update(length)
 
+    calibration = None  # (seconds, scenarios) when the first result came back: start-up is not speed
+
+    def estimate(elapsed):
+        """The time estimate, from the speed over the run's first CALIBRATION_SECONDS, once."""
+        nonlocal estimated
+        estimated = True
+        seconds, scenarios = (elapsed - calibration[0], done - calibration[1]) if done > calibration[1] else (elapsed, done)
+        rate = scenarios / seconds
+        projected = elapsed + (samples - done) / rate
+        if projected < ESTIMATE_ABOVE_SECONDS or progress is False:
+            return
+        from ..progress import format_duration
+
+        text = (f"roq: estimate: {samples:,} scenarios at {rate / 1e6:.3g} million/s (measured on the first {done:,}): "
+                f"about {format_duration(projected)}")
+        if max_time is not None and projected > max_time:
+            text += f"; --max-time {max_time:g} s stops it after about {min(samples, done + int((max_time - elapsed) * rate)):,} (a partial result, labelled)"
+        elif max_time is None:
+            text += "; --max-time SECONDS bounds it (Ctrl-C stops it)"
+        bar.note(text)
+
+    stopped_early = False
     try:
-        bar = _progress_bar(progress, samples)
+        from ..progress import Progress
+
+        bar = Progress(samples, "Monte Carlo", "scenario", enabled=progress, min_bar=4 * samplers.BLOCK_SIZE)
         # partials come back in block order whatever the engine: the fold (and every
         # number) is the same for any thread or worker count
-        for result in engine.map_ordered(_run_unit, units, context=job, label="montecarlo"):
-            fold(result)
-        used_workers = min(engine.workers, len(units)) if engine.name == "local" else engine.workers
+        results = engine.map_ordered(_run_unit, units, context=job, label="montecarlo")
+        try:
+            for result in results:
+                fold(result)
+                elapsed = time.perf_counter() - started
+                if calibration is None:
+                    calibration = (elapsed, done)
+                if not estimated and (elapsed - calibration[0] >= CALIBRATION_SECONDS or done == samples):
+                    estimate(elapsed)
+                if max_time is not None and elapsed >= max_time and done < samples:
+                    stopped_early = True
+                    break
+        finally:
+            results.close()  # stops queued work at once (threads or Dask tasks)
+        used_workers = min(engine.workers, n_units) if engine.name == "local" else engine.workers
         engine_name = engine.name
     finally:
         if bar is not None:
@@ -822,6 +928,8 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         if writer is not None:
             writer.close()
     elapsed = time.perf_counter() - started
+    if stopped_early and convergence[-1]["samples"] != done:
+        convergence.extend(_checkpoint_rows(done, merged, outputs))  # the last row: where it stopped
     statistics = finalize(merged, percentiles=percentiles)
     _percentile_errors(statistics, merged, outputs, percentiles, kept_values)
     interval_rule = _replicate_intervals(statistics, convergence, block_means, outputs, sampler)
@@ -830,11 +938,28 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     except RoqInputError:  # pragma: no cover - validated at load
         base = {}
     return MonteCarloResult(
-        scenario=scenario, samples=samples, seed=seed, sampler=sampler, chunk_size=chunk_size, workers=used_workers,
+        scenario=scenario, samples=done, seed=seed, sampler=sampler, chunk_size=chunk_size, workers=used_workers,
         outputs=outputs, statistics=statistics, partial=merged, convergence=convergence, elapsed=elapsed, base=base,
         engine=engine_name, path_outputs=path_outputs, years=years, percentiles=percentiles, targets=targets, retained=retained,
         percentile_method="exact" if keep_values else "sketch", interval_rule=interval_rule, block_means=block_means,
+        requested_samples=samples, max_time=max_time,
     )
+
+
+class _Units:
+    """The run's work units (tuples of consecutive block indices), made on demand:
+    ``len()`` and iteration without a list, so memory does not grow with the sample count."""
+
+    def __init__(self, n_blocks: int, per_unit: int):
+        self.n_blocks, self.per_unit = int(n_blocks), int(per_unit)
+
+    def __len__(self) -> int:
+        return -(-self.n_blocks // self.per_unit)
+
+    def __iter__(self):
+        for start in range(0, self.n_blocks, self.per_unit):
+            yield tuple(range(start, min(start + self.per_unit, self.n_blocks)))
+
 
 
 def _check_percentiles(percentiles) -> tuple:

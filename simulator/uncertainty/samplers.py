@@ -39,6 +39,7 @@ from ..errors import RoqInputError
 
 __all__ = [
     "BLOCK_SIZE",
+    "MAX_SAMPLES",
     "SAMPLERS",
     "block_generator",
     "block_length",
@@ -51,6 +52,9 @@ __all__ = [
 
 #: Scenarios per block: the unit of reproducibility (a power of two suits Sobol').
 BLOCK_SIZE = 2**16
+#: Ceiling on a run's sample count (the documented limit of ``--samples``): 10**15
+#: scenarios take about 3 years at 10 million a second; larger counts are refused.
+MAX_SAMPLES = 10**15
 #: Sampler names.
 SAMPLERS = ("random", "lhs", "sobol")
 #: Streams of a block's seed sequence.
@@ -79,12 +83,18 @@ def check_seed(seed, argument: str = "seed") -> int:
     return int(seed)
 
 
-def check_samples(samples, argument: str = "samples", *, minimum: int = 1) -> int:
-    """A sample count must be a whole number >= ``minimum``."""
+def check_samples(samples, argument: str = "samples", *, minimum: int = 1, maximum: int | None = None, why: str = "") -> int:
+    """A sample count must be a whole number between ``minimum`` and ``maximum``
+    (default :data:`MAX_SAMPLES`, 10**15: about 3 years at 10 million scenarios a second)."""
     if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) and not (isinstance(samples, float) and samples.is_integer()):
         raise RoqInputError(argument, f"must be a whole number, got {samples!r}")
     if int(samples) < minimum:
         raise RoqInputError(argument, f"must be >= {minimum}, got {int(samples)}")
+    maximum = MAX_SAMPLES if maximum is None else maximum
+    if int(samples) > maximum:
+        shown = f"{samples:.3g}" if isinstance(samples, float) else (f"{int(samples):,}" if int(samples) < 10**30 else f"{float(samples):.3g}")
+        limit = "10**15 (about 3 years at 10 million scenarios a second)" if maximum == MAX_SAMPLES else f"{maximum:,}"
+        raise RoqInputError(argument, f"at most {limit}{' ' + why if why and maximum != MAX_SAMPLES else ''}, got {shown}")
     return int(samples)
 
 

@@ -400,7 +400,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         return builtin_scenario()
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")  # a byte-order mark (Notepad's "UTF-8 with BOM") is fine
     except FileNotFoundError:
         raise RoqInputError(str(path), "no such scenario file") from None
     except IsADirectoryError:
@@ -607,7 +607,7 @@ def scenario_from_dict(data: Mapping, source: str = "scenario", base_dir: str | 
 
     uncertain_table = _check_table(data.get("uncertain", {}), source, "uncertain")
     uncertain: dict[str, Distribution] = {}
-    if chain is not None and dict(data["survey"]).get("uncertain", True):
+    if chain is not None and "survey_sampling" in chain.inputs and chain.sampled:
         # the survey's sampling uncertainty: one uniform input indexing the posterior table
         uncertain["survey_sampling"] = distribution_from_spec({"distribution": "uniform", "min": 0.0, "max": 1.0}, where="survey")
     for name, spec in uncertain_table.items():

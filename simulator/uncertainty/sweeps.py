@@ -273,6 +273,22 @@ def _default_grid(scenario: Scenario, name: str, points: int) -> np.ndarray:
     return np.linspace(0.5 * base, 1.5 * base, points)
 
 
+#: Largest two-way grid (cells): 2,048 x 2,048, about 0.4 GiB while it is built and shown.
+MAX_GRID_CELLS = 2**22
+#: Memory per grid cell: the grid columns, the model's temporaries, the table and its pivot.
+_BYTES_PER_CELL = 100
+
+
+def check_grid_size(nx: int, ny: int, argument: str = "points") -> None:
+    """Refuse, before allocating anything, a two-way grid larger than :data:`MAX_GRID_CELLS`
+    (the message gives its memory estimate)."""
+    cells = int(nx) * int(ny)
+    if cells > MAX_GRID_CELLS:
+        side = math.isqrt(MAX_GRID_CELLS)
+        raise RoqInputError(argument, f"a {int(nx):,} x {int(ny):,} grid is {cells:,} cells, about {cells * _BYTES_PER_CELL / 2**30:,.1f} GiB of memory; "
+                                      f"at most {MAX_GRID_CELLS:,} cells ({side:,} points per input, about {MAX_GRID_CELLS * _BYTES_PER_CELL / 2**30:.1f} GiB)")
+
+
 def two_way(scenario: Scenario, x: str = "discount_rate", y: str = "annual_cost", output: str = "roq", *,
             x_values: Sequence[float] | None = None, y_values: Sequence[float] | None = None, points: int = 11, engine=None):
     """Two-way grid: ``output`` over every pair of values of inputs ``x`` and ``y``.
@@ -299,6 +315,9 @@ def two_way(scenario: Scenario, x: str = "discount_rate", y: str = "annual_cost"
     if x == y:
         raise RoqInputError("y", f"must differ from x ({x!r})")
     points = bounded_count(points, "points", 2, MAX_GRID_POINTS, "points per axis", why="a grid of points x points model runs")
+    nx = points if x_values is None else np.size(x_values)
+    ny = points if y_values is None else np.size(y_values)
+    check_grid_size(nx, ny)
     xs = _default_grid(scenario, x, points) if x_values is None else np.asarray(x_values, dtype=float).reshape(-1)
     ys = _default_grid(scenario, y, points) if y_values is None else np.asarray(y_values, dtype=float).reshape(-1)
     grid_x, grid_y = np.meshgrid(xs, ys)
