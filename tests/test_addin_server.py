@@ -38,10 +38,16 @@ from pathlib import Path
 import pytest
 from excel_dispatch import BLANK, block, call, column, udf_module, xlwings
 
+from addin import _cells
 from addin.server import server_command
 from simulator import roq, survey
 from simulator.errors import RoqInputError
 from simulator.survey.casestudy import claims_servqual_means
+
+try:  # the classes of bad input of the dispatcher fuzz test (tests/bad_inputs.py)
+    import bad_inputs
+except ImportError:  # pragma: no cover - before that module exists
+    bad_inputs = None
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = udf_module.FUNCTION_NAMES
@@ -244,19 +250,23 @@ def dispatcher_outcome(func_name: str, *args):
     """What xlwings' dispatcher gives in this process: ("value", cells) or ("error", message)."""
     try:
         return "value", call(func_name, *args)
-    except RoqInputError as error:
+    except (RoqInputError, _cells.ExcelFunctionError) as error:
         return "error", str(error)
 
 
-def assert_shows_its_message(outcome: Outcome, func_name: str, expected: str | None = None) -> None:
-    """HTTP 400 after one attempt, with a one-line ``argument: problem`` message."""
+def assert_shows_its_message(outcome: Outcome, func_name: str, expected: str | None = None, own_argument: bool = True) -> None:
+    """HTTP 400 after one attempt, with a one-line ``argument: problem`` message.
+
+    ``own_argument``: the message names one of the function's own arguments (or the
+    function); otherwise any name (an engine input such as ``market_share_path``)."""
     assert outcome.status == 400 and outcome.attempts == 1, (func_name, outcome)
     message = outcome.value
     assert isinstance(message, str) and "\n" not in message and "Traceback" not in message, (func_name, message)
     assert message != "An error occurred." and not message.startswith(("RoqInputError", "ValueError")), (func_name, message)
-    argument = message.split(":", 1)[0]
-    allowed = {func_name, *getattr(udf_module, func_name).signature.parameters}
-    assert argument in allowed and message[len(argument):].startswith(": "), (func_name, message)
+    assert re.match(r"^[A-Za-z_][\w.\[\]]*(?: \(.*?\))?: \S", message), (func_name, message)
+    if own_argument:
+        argument = message.split(":", 1)[0]
+        assert argument in {func_name, *getattr(udf_module, func_name).signature.parameters}, (func_name, message)
     if expected is not None:
         assert message == expected
 
@@ -400,3 +410,46 @@ def test_errors_are_logged_in_one_line_without_a_traceback(server):
     # the unexpected failure: one line saying where it happened, for whoever runs the server
     assert re.search(r"WARNING:addin\._cells:ROQ_TEST_UNEXPECTED failed: ZeroDivisionError: float division by zero \(at \S+\.py:\d+\)", log)
     assert "500 Internal Server Error" not in log
+
+
+def _fuzz_sample(size: int = 60) -> list[tuple]:
+    """A fixed sample of (function, argument position, bad-input class) from tests/bad_inputs.py.
+
+    Every argument position of every function, in order, each with one class (rotating
+    through the classes), then every k-th of those to keep ``size`` calls; the big
+    10,000 x 30 range once, in SQ_ALPHA's ``responses``."""
+    if bad_inputs is None:
+        return []
+    classes = [c for c in bad_inputs.BAD_INPUTS if c not in bad_inputs.RANGE_ONLY]
+    positions = [(name, index) for name, args in bad_inputs.GOOD_CALLS.items() if name in NAMES for index in range(len(args))]
+    cases = [(name, index, classes[(k * 7) % len(classes)]) for k, (name, index) in enumerate(positions)]
+    step = max(1, len(cases) // size)
+    return cases[::step][:size] + [("SQ_ALPHA", 0, bad_inputs.HUGE)]
+
+
+FUZZ_SAMPLE = _fuzz_sample()
+
+
+@pytest.fixture(scope="module")
+def fuzz_expected():
+    """The dispatcher's outcome of each sampled call, computed once in this process."""
+    expected = {}
+    for name, index, kind in FUZZ_SAMPLE:
+        args = list(bad_inputs.GOOD_CALLS[name])
+        args[index] = bad_inputs.BAD_INPUTS[kind]
+        expected[(name, index, kind)] = (args, dispatcher_outcome(name, *args))
+    return expected
+
+
+@pytest.mark.skipif(bad_inputs is None, reason="tests/bad_inputs.py (the fuzz test's classes of bad input) is not there yet")
+def test_a_sample_of_the_fuzz_classes_gives_the_dispatchers_outcome(server, fuzz_expected):
+    errors = 0
+    for case, (args, (kind, expected)) in fuzz_expected.items():
+        outcome = office_js_call(server, case[0], *args)
+        if kind == "error":
+            errors += 1
+            assert_shows_its_message(outcome, case[0], expected, own_argument=False)
+        else:  # accepted input: the same cells as the dispatcher
+            assert outcome.status == 200 and outcome.value == expected, case
+    assert errors >= len(fuzz_expected) // 3  # the sample is mostly bad input
+    assert "Traceback" not in server.log_text()
