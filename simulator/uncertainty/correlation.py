@@ -69,7 +69,7 @@ def check_correlation_matrix(matrix, names: Sequence[str], where: str = "correla
     >>> check_correlation_matrix([[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]], ["a", "b", "c"])
     Traceback (most recent call last):
     ...
-    simulator.errors.RoqInputError: correlation.matrix: is not positive definite: its smallest eigenvalue is -0.8 (the combination loads on b, c, a); the pairwise correlations contradict each other
+    simulator.errors.RoqInputError: correlation.matrix: is not positive definite: its smallest eigenvalue is -0.8 (the combination loads on a, b, c); the pairwise correlations contradict each other
     """
     names = list(names)
     for position, name in enumerate(names):
@@ -103,7 +103,8 @@ def check_correlation_matrix(matrix, names: Sequence[str], where: str = "correla
         raise RoqInputError(f"{where}.matrix", f"must be symmetric: {names[i]}-{names[j]} is {array[i, j]:g} but {names[j]}-{names[i]} is {array[j, i]:g}")
     values, vectors = np.linalg.eigh(array)
     if values[0] <= 1e-10:
-        loads = np.argsort(-np.abs(vectors[:, 0]))
+        # rounded and stable: equal loadings are listed in input order on every BLAS
+        loads = np.argsort(-np.round(np.abs(vectors[:, 0]), 6), kind="stable")
         heavy = [names[i] for i in loads if abs(vectors[i, 0]) > 0.2]
         if values[0] > -1e-10:
             why = "is singular (an input is an exact combination of others); use correlations strictly between -1 and 1"
