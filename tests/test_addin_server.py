@@ -280,6 +280,27 @@ def test_setup_script_is_what_the_installation_guide_says():
     assert "XLWINGS_LICENSE_KEY" in guide
 
 
+def test_setup_script_patches_a_project_once_and_never_overwrites(tmp_path):
+    from addin.server import IMPORT_LINE, setup_server_project
+
+    project = tmp_path / "existing"
+    (project / "custom_functions").mkdir(parents=True)
+    (project / "custom_functions" / "__init__.py").write_text("from .functions import *", encoding="utf-8")
+    (project / ".env").write_text('XLWINGS_ENVIRONMENT="dev"\nXLWINGS_LICENSE_KEY="your_license_key"\n', encoding="utf-8")
+    first = setup_server_project(project, license_key="noncommercial")
+    assert [line.split(" ")[0] for line in first] == ["wrote", "added", "set"]
+    init = (project / "custom_functions" / "__init__.py").read_text(encoding="utf-8")
+    assert init == "from .functions import *\n" + IMPORT_LINE + "\n"
+    assert (project / ".env").read_text(encoding="utf-8") == 'XLWINGS_ENVIRONMENT="dev"\nXLWINGS_LICENSE_KEY="noncommercial"\n'
+    second = setup_server_project(project)
+    assert all(line.startswith("already there") for line in second)
+    assert (project / "custom_functions" / "__init__.py").read_text(encoding="utf-8") == init
+    (project / "custom_functions" / "roq_toolkit.py").write_text("# someone's own module\n", encoding="utf-8")
+    with pytest.raises(RoqInputError, match=r"^directory: .*roq_toolkit.py exists with other content"):
+        setup_server_project(project)
+    assert (project / "custom_functions" / "roq_toolkit.py").read_text(encoding="utf-8") == "# someone's own module\n"
+
+
 def test_metadata_lists_every_function_with_help_for_every_argument(server):
     status, text = _get(f"{server.url}/xlwings/custom-functions-meta")
     assert status == 200
