@@ -172,21 +172,32 @@ def _cell_types(rows) -> set:
     return set(map(type, itertools.chain.from_iterable(rows)))
 
 
-def _rows(value) -> list[list]:
-    """Any cell value (scalar, 1-D list, 2-D list, ndarray) as a list of rows of plain cells."""
+def _raw_rows(value, copy: bool = True) -> list[list]:
+    """Any cell value (scalar, 1-D list, 2-D list, ndarray) as a list of rows, cells as given."""
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if not isinstance(value, (list, tuple)):
-        return [[_plain_cell(value)]]
+        return [[value]]
     if not value:
         return [[]]
     if not isinstance(value[0], (list, tuple)):
-        rows = [list(value)]  # a 1-D list is one row (xlwings' convention for a row range)
-    else:
-        rows = [list(row) for row in value]
-    if any(issubclass(kind, _RAW_CELL_TYPES) for kind in _cell_types(rows)):
-        rows = [[_plain_cell(cell) for cell in row] for row in rows]
+        return [list(value)]  # a 1-D list is one row (xlwings' convention for a row range)
+    if not copy and type(value) is list and all(type(row) is list for row in value):
+        return value  # read-only use: rows of a large range are not copied
+    return [list(row) for row in value]
+
+
+def _plain_rows(rows: list[list], kinds: set | None = None) -> list[list]:
+    if kinds is None:
+        kinds = _cell_types(rows)
+    if any(issubclass(kind, _RAW_CELL_TYPES) for kind in kinds):
+        return [[_plain_cell(cell) for cell in row] for row in rows]
     return rows
+
+
+def _rows(value) -> list[list]:
+    """Any cell value (scalar, 1-D list, 2-D list, ndarray) as a new list of rows of plain cells."""
+    return _plain_rows(_raw_rows(value))
 
 
 def _cell_to_float(cell, name: str, row: int, column: int, shape) -> float:
@@ -219,9 +230,8 @@ _BULK_CELL_TYPES = frozenset((int, float, type(None)))
 
 
 def _bulk_floats(rows: list[list], name: str, shape) -> np.ndarray | None:
-    """All-numeric rows (numbers and blanks only) as floats in one numpy call, else None."""
-    if not _cell_types(rows) <= _BULK_CELL_TYPES:  # text, booleans, errors: cell by cell
-        return None
+    """All-numeric rows (numbers and blanks only; see :data:`_BULK_CELL_TYPES`) as floats
+    in one numpy call, else None."""
     width = shape[1]
     if any(len(row) != width for row in rows):  # a ragged list: pad with blanks
         rows = [row + [None] * (width - len(row)) for row in rows]
@@ -246,12 +256,12 @@ def _floats_cell_by_cell(rows: list[list], name: str, shape) -> np.ndarray:
 
 def numbers_block(value, name: str) -> np.ndarray:
     """A range as a 2-D float array (rows x columns); blanks become NaN."""
-    rows = _rows(value)
-    width = max(len(r) for r in rows)
-    shape = (len(rows), width)
-    out = _bulk_floats(rows, name, shape)
+    rows = _raw_rows(value, copy=False)
+    shape = (len(rows), max(len(r) for r in rows))
+    kinds = _cell_types(rows)  # one scan decides: bulk for numbers and blanks, else cell by cell
+    out = _bulk_floats(rows, name, shape) if kinds <= _BULK_CELL_TYPES else None
     if out is None:
-        out = _floats_cell_by_cell(rows, name, shape)
+        out = _floats_cell_by_cell(_plain_rows(rows, kinds), name, shape)
     if np.isnan(out).all():
         raise RoqInputError(name, "is empty (every cell is blank)")
     return out
