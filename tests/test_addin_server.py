@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from excel_dispatch import BLANK, block, call, column, udf_module, xlwings
+from excel_dispatch import BLANK, block, call, column, payload, udf_module
 
 from addin import _cells
 from addin.server import server_command
@@ -48,6 +48,9 @@ try:  # the classes of bad input of the dispatcher fuzz test (tests/bad_inputs.p
     import bad_inputs
 except ImportError:  # pragma: no cover - before that module exists
     bad_inputs = None
+
+# one worker runs this module under pytest -n: the servers start once (pyproject: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("xlwings-server")
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = udf_module.FUNCTION_NAMES
@@ -198,25 +201,9 @@ def _client_config(server: Server) -> dict:
 # --------------------------------------------------------------------------- the client
 
 
-def _argument(value):
-    if value is None or (isinstance(value, list) and value and isinstance(value[0], list)):
-        return value
-    return [[value]]
-
-
 def office_js_call(server: Server, func_name: str, *args) -> Outcome:
     """One custom-function call as custom-functions-code.js makes it (``base()`` + ``makeServerCall()``)."""
-    body = {
-        "client": "Office.js",
-        "func_name": func_name,
-        "args": [_argument(a) for a in args],
-        "caller_address": "[Book1.xlsx]Sheet1!B2",
-        "session_id": "roq-toolkit-tests",
-        "culture_info_name": "en-US",
-        "date_format": "M/d/yyyy",
-        "version": xlwings.__version__,
-        "runtime": "1.4",
-    }
+    body = payload(func_name, *args)
     data = json.dumps(body).encode("utf-8")
     # auth.js without an auth provider: empty token and provider, sent as headers anyway
     headers = {"Content-Type": "application/json", "Authorization": "", "Auth-Provider": ""}
