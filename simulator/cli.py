@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "sensitivity",
     "sweep",
     "report",
+    "chain",
 ]
 
 

@@ -128,7 +128,7 @@ def test_simulate_same_seed_same_numbers_any_chunk_size(scenario_file, capsys):
         (lambda text: text.replace("max = 0.3", "max = 0.05"), "roq: error: {file}: uncertain.discount_rate.max: must be > min (0.1) so that min < max, got 0.05"),
         (lambda text: text.replace("churn = 0.095", "churn = 0.095 x"), "roq: error: {file}: line 9, column 15: malformed TOML: expected newline or end of document after a statement"),
         (lambda text: text.replace("churn = 0.095", "churn = 1.5"), "roq: error: {file}: model.churn: must be < 1 (fraction per year), got 1.5"),
-        (lambda text: text.replace("[run]", "[runs]"), "roq: error: {file}: runs: is not a known section (did you mean 'run'?); known: scenario, model, uncertain, correlation, outputs, run"),
+        (lambda text: text.replace("[run]", "[runs]"), "roq: error: {file}: runs: is not a known section (did you mean 'run'?); known: scenario, model, uncertain, correlation, outputs, run, survey, programme"),
     ],
 )
 @pytest.mark.parametrize("command", ["simulate", "sensitivity", "sweep"])

@@ -320,8 +320,16 @@ def _run_model(inputs: _Inputs, validate: bool, keep_paths: bool) -> dict:
                 raise RoqInputError("market_growth", "the market shrinks faster than churn (G - 1 + c < 0), so new customers would be negative")
             inflow = switching_in + attraction_rate * (growth_factor - 1.0 + churn)
             inverse_growth = 1.0 / growth_factor
+    closed = None
+    if constant_growth and not keep_paths and horizon >= CLOSED_FORM_MIN_HORIZON:
+        closed = _closed_form_sums(horizon, n0, growth_factor, one_year,
+                                   None if not recursion else (inflow * inverse_growth),
+                                   (given_with, None if retention_with is None else slope_with * inverse_growth, share_with if recursion else None),
+                                   (given_without, None if retention_without is None else slope_without * inverse_growth, share_without if recursion else None))
+    if closed is not None:
+        present_with, present_without, share_with, share_without, annuity = closed
     paths = {"with": [], "without": [], "size": []} if keep_paths else None
-    for year in range(horizon):
+    for year in range(0 if closed is not None else horizon):
         if size_kind == "path":
             size = _year(size_values, year)
         elif constant_growth:
@@ -372,6 +380,114 @@ def _run_model(inputs: _Inputs, validate: bool, keep_paths: bool) -> dict:
         for key, name in (("with", "market_share_path"), ("without", "market_share_path_without_programme"), ("size", "market_size_path")):
             out[name] = np.stack([np.broadcast_to(v, shape) for v in paths[key]], axis=-1)
     return out
+
+
+def _integer_power(base: np.ndarray, exponent: int) -> np.ndarray:
+    """base**exponent for a whole exponent >= 1 by repeated squaring (log2 T products, not pow())."""
+    result = None
+    square = base
+    while exponent:
+        if exponent & 1:
+            result = square if result is None else result * square
+        exponent >>= 1
+        if exponent:
+            square = square * square
+    return result
+
+
+def _power_sum(ratio, horizon: int):
+    """S(y) = y + y^2 + ... + y^T, element-wise, accurate near y = 1 (where it is ~T).
+
+    y (y^T - 1) / (y - 1) in general; within 1% of y = 1, where that quotient cancels,
+    y expm1(T log1p(y - 1)) / (y - 1), whose factors are each computed without
+    cancellation (y = 1 exactly gives T).
+    """
+    y = np.asarray(ratio, dtype=float)
+    step = y - 1.0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        result = y * (_integer_power(y, horizon) - 1.0) / step
+    near = np.abs(step) < 1e-2
+    if np.any(near):
+        close = y[near] if y.ndim else y
+        close_step = step[near] if y.ndim else step
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exact = np.where(close_step == 0.0, float(horizon), close * np.expm1(horizon * np.log1p(close_step)) / close_step)
+        if y.ndim:
+            result[near] = exact
+        else:
+            result = exact
+    return result
+
+
+#: Horizons from which the closed form replaces the year loop (below it the loop's few
+#: passes are cheaper than the closed form's fixed cost; benchmarks/closed_form_npv.py).
+CLOSED_FORM_MIN_HORIZON = 8
+#: Within this distance of q = 1 the divided difference (S(x) - S(qx)) / (1 - q) cancels;
+#: those scenarios sum their terms explicitly (each term computed without cancellation).
+_NEAR_ONE = 1e-3
+
+
+def _weighted_geometric(x: np.ndarray, q: np.ndarray, horizon: int) -> np.ndarray:
+    """D(x, q) = sum_{t=1..T} x^t (1 - q^t) / (1 - q), element-wise (T x^... for q = 1)."""
+    x, q = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(q, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        result = (_power_sum(x, horizon) - _power_sum(q * x, horizon)) / (1.0 - q)
+    near = np.abs(1.0 - q) < _NEAR_ONE
+    if np.any(near):
+        years = np.arange(1, horizon + 1, dtype=float)
+        xs, qs = (x[near], q[near]) if x.ndim else (x, q)
+        step = (qs - 1.0)[..., None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # (1 - q^t) / (1 - q) = expm1(t log1p(q - 1)) / (q - 1), exactly t at q = 1
+            ratio = np.where(step == 0.0, years, np.expm1(years * np.log1p(step)) / step)
+        exact = (np.asarray(xs)[..., None] ** years * ratio).sum(axis=-1)
+        if x.ndim:
+            result = np.array(result, copy=True)
+            result[near] = exact
+        else:
+            result = exact
+    return result
+
+
+def _closed_form_sums(horizon, n0, growth_factor, one_year, inflow_ratio, arm_with, arm_without):
+    """Present values sum_t M_t N_t (1 + i)^-t of both arms, M_T and the annuity, in O(1) per scenario.
+
+    With constant growth G the market is N_t = N_0 G^t and the recursion
+    M_t = q M_{t-1} + b (q = (R - s) / G, b = inflow / G) gives
+    M_t = q^t M_0 + b (1 - q^t) / (1 - q), so with x = G / (1 + i)
+
+        sum_t M_t N_t (1 + i)^-t = N_0 [M_0 S(q x) + b D(x, q)],
+
+    S(y) = sum_{t=1..T} y^t (:func:`_power_sum`) and D(x, q) = (S(x) - S(q x)) / (1 - q)
+    (:func:`_weighted_geometric`); a constant share M gives N_0 M S(x), and the annuity
+    is S(1 / (1 + i)). Every scenario is computed on its own (no chunk-wide switch), so a
+    seed gives the same numbers for any chunk size. Returns None (use the year loop) when
+    an arm takes a per-year share path.
+    """
+    x = np.asarray(growth_factor, dtype=float) * one_year
+    size_sum = _power_sum(x, horizon)
+    results = []
+    for given, ratio, start in (arm_with, arm_without):
+        if given is not None:
+            if np.shape(given)[-1] != 1:
+                return None
+            share = np.asarray(given)[..., 0]
+            results.append((n0 * share * size_sum, share))
+            continue
+        q = np.asarray(ratio, dtype=float)
+        present = n0 * (start * _power_sum(q * x, horizon) + inflow_ratio * _weighted_geometric(x, q, horizon))
+        power = _integer_power(q, horizon)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            geometric = (1.0 - power) / (1.0 - q)
+        near = np.abs(1.0 - q) < _NEAR_ONE
+        if np.any(near):
+            step = q - 1.0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                stable = np.where(step == 0.0, float(horizon), np.expm1(horizon * np.log1p(step)) / step)
+            geometric = np.where(near, stable, geometric)
+        results.append((present, power * start + inflow_ratio * geometric))
+    (present_with, share_with), (present_without, share_without) = results
+    return present_with, present_without, share_with, share_without, _power_sum(one_year, horizon)
 
 
 def _discount_factors(rate, horizon: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special  # stdtrit is the t quantile; scipy.stats costs ~1 s of import
 
 from .._validate import check_range
 from ..errors import RoqInputError
@@ -216,7 +216,7 @@ def critical_r(n, alpha=0.05) -> float:
         raise RoqInputError("n", f"must be at least 3 (df = n - 2 must be positive), got {count}")
     level = significance_level(alpha)
     df = count - 2
-    t = stats.t.ppf(1.0 - level / 2.0, df)
+    t = special.stdtrit(df, 1.0 - level / 2.0)
     return float(t / np.sqrt(df + t * t))
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg, special  # t, F and normal tails without importing scipy.stats
 
 from ..errors import RoqInputError
 from ._common import TableResult, check_choice, flat_labels, format_table, scalar, to_array
@@ -243,7 +243,7 @@ def linear_regression(y, X, *, names=None, dependent=None) -> LinearRegression:
         params=params,
         bse=bse,
         tvalues=tvalues,
-        pvalues=2.0 * stats.t.sf(np.abs(tvalues), df_residual),
+        pvalues=2.0 * special.stdtr(df_residual, -np.abs(tvalues)),
         beta=beta,
         r=float(np.sqrt(max(r_squared, 0.0))),
         r_squared=float(r_squared),
@@ -258,7 +258,7 @@ def linear_regression(y, X, *, names=None, dependent=None) -> LinearRegression:
         ms_regression=float(ms_regression),
         ms_residual=float(ms_residual),
         f_value=float(f_value),
-        f_pvalue=float(stats.f.sf(f_value, p, df_residual)),
+        f_pvalue=float(special.fdtrc(p, df_residual, f_value)),
         n_used=n,
         n_dropped=int((~complete).sum()),
         fitted=fitted,
@@ -342,7 +342,7 @@ def _indirect_effect(a: float, se_a: float, b: float, se_b: float, test: str) ->
         return IndirectEffectTest(test, a * b, float("nan"), float("nan"), float("nan"), note)
     standard_error = float(np.sqrt(radicand))
     z = a * b / standard_error
-    return IndirectEffectTest(test, a * b, standard_error, z, float(2.0 * stats.norm.sf(abs(z))))
+    return IndirectEffectTest(test, a * b, standard_error, z, float(2.0 * special.ndtr(-abs(z))))
 
 
 def _path_inputs(a, se_a, b, se_b) -> tuple[float, float, float, float]:

@@ -21,7 +21,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import RoqInputError
 from ._common import (
@@ -80,7 +79,9 @@ def priority_ranks(gaps) -> np.ndarray:
     [4, 1, 2, 2]
     """
     values = to_array(gaps, "gaps", ndim=1, allow_missing=False)
-    return stats.rankdata(values, method="min").astype(int)
+    from scipy.stats import rankdata  # only when ranks are asked for
+
+    return rankdata(values, method="min").astype(int)
 
 
 # --- gap 5 and gap 1 ---------------------------------------------------------------------

@@ -67,6 +67,7 @@ from ..roq import MODEL_INPUTS, MODEL_OUTPUTS, ModelInput, evaluate
 from . import samplers
 from .correlation import check_correlation_matrix, correlation_from_pairs, iman_conover
 from .distributions import Distribution, closest, distribution_from_spec
+from .survey_chain import CHAIN_INPUTS, read_chain
 
 __all__ = [
     "Scenario",
@@ -88,7 +89,7 @@ DEFAULT_OUTPUTS = ("roq", "npv_gain", "final_market_share")
 THRESHOLDS = {"roq": 1.0, "roq_net": 0.0, "npv_net": 0.0}
 
 SCENARIO_INPUTS: dict[str, ModelInput] = MODEL_INPUTS
-_SECTIONS = ("scenario", "model", "uncertain", "correlation", "outputs", "run")
+_SECTIONS = ("scenario", "model", "uncertain", "correlation", "outputs", "run", "survey", "programme")
 _SCENARIO_KEYS = ("name", "description", "currency", "note")
 _RUN_KEYS = ("samples", "seed", "sampler", "chunk_size")
 _OUTPUT_KEYS = ("names",)
@@ -147,17 +148,30 @@ class Scenario:
     currency: str = ""
     base_from_median: tuple = ()
     notes: dict = field(default_factory=dict)
+    chain: object = None  # a survey_chain.SurveyChain when the file has [survey] / [programme]
 
     # --- parameters for the model --------------------------------------------------------
-    def parameters(self, values: Mapping[str, object] | None = None) -> dict:
-        """Inputs for :func:`simulator.roq.evaluate`: base values overridden by ``values``."""
+    def parameters(self, values: Mapping[str, object] | None = None, *, raw: bool = False) -> dict:
+        """Inputs for :func:`simulator.roq.evaluate`: base values overridden by ``values``.
+
+        With a [survey] / [programme] chain the chain's inputs become model inputs here,
+        unless ``raw`` (then they are returned as they are, see ``SurveyChain.split``).
+        """
         params = dict(self.base)
         if values:
-            unknown = [name for name in values if name not in SCENARIO_INPUTS]
+            known = self.input_specs
+            unknown = [name for name in values if name not in known]
             if unknown:
-                raise RoqInputError(unknown[0], f"is not a scenario input{closest(unknown[0], SCENARIO_INPUTS)}")
+                raise RoqInputError(unknown[0], f"is not a scenario input{closest(unknown[0], known)}")
             params.update(values)
-        return params
+        return self.chain.apply(params) if self.chain is not None and not raw else params
+
+    @property
+    def input_specs(self) -> dict:
+        """Every input name this scenario takes, with its unit and domain (model and chain inputs)."""
+        if self.chain is None:
+            return SCENARIO_INPUTS
+        return {**SCENARIO_INPUTS, **{name: CHAIN_INPUTS[name] for name in self.chain.inputs}}
 
     def evaluate_base(self, outputs: Sequence[str] | None = None) -> dict:
         """The deterministic model at the base values (validated)."""
@@ -181,7 +195,8 @@ class Scenario:
         u = self.uniform_block(block_index, length, seed, sampler)
         return {name: distribution.ppf(u[:, j]) for j, (name, distribution) in enumerate(self.uncertain.items())}
 
-    def draw(self, start: int, stop: int, *, seed: int | None = None, sampler: str | None = None, samples: int | None = None) -> dict:
+    def draw(self, start: int, stop: int, *, seed: int | None = None, sampler: str | None = None, samples: int | None = None,
+             raw: bool = False) -> dict:
         """Inputs for :func:`~simulator.roq.evaluate` for scenarios ``[start, stop)`` of a run.
 
         Parameters
@@ -211,7 +226,7 @@ class Scenario:
             for name, values in drawn.items():
                 pieces[name].append(values[first:last])
         sampled = {name: (np.concatenate(parts) if parts else np.empty(0)) for name, parts in pieces.items()}
-        return self.parameters(sampled)
+        return self.parameters(sampled, raw=raw)
 
     def model_function(self, output: str = "roq"):
         """The model as ``f(inputs) -> 1-D array`` for sensitivity analysis.
@@ -238,7 +253,7 @@ class Scenario:
 
         rows = []
         for name, value in self.base.items():
-            spec = SCENARIO_INPUTS.get(name)
+            spec = self.input_specs.get(name)
             distribution = self.uncertain.get(name)
             if isinstance(value, np.ndarray):
                 shown = ", ".join(f"{v:g}" for v in value)
@@ -288,11 +303,16 @@ class Scenario:
         """
         rows: list[list] = [["key", "value"]]
         rows += [[f"scenario.{key}", value] for key, value in (("name", self.name), ("description", self.description), ("currency", self.currency)) if value]
+        chain_inputs = self.chain.inputs if self.chain is not None else ()
         for name, value in self.base.items():
-            if name in self.base_from_median:
+            if name in self.base_from_median or name in chain_inputs:
                 continue
             rows.append([f"model.{name}"] + (value.tolist() if isinstance(value, np.ndarray) else [value]))
+        if self.chain is not None:
+            rows += self.chain.to_rows()
         for name, distribution in self.uncertain.items():
+            if name == "survey_sampling":
+                continue
             for key, value in distribution.to_spec().items():
                 rows.append([f"uncertain.{name}.{key}"] + (list(value) if isinstance(value, (list, tuple)) else [value]))
         if self.correlation is not None:
@@ -449,9 +469,9 @@ def _model_value(name: str, value, source: str):
     return array if spec.per_year else float(array[0])
 
 
-def _check_support(name: str, distribution: Distribution, source: str):
+def _check_support(name: str, distribution: Distribution, source: str, specs: Mapping = SCENARIO_INPUTS):
     """The distribution must stay inside the input's domain."""
-    spec = SCENARIO_INPUTS[name]
+    spec = specs[name]
     low, high = distribution.support
     where = f"uncertain.{name}"
     if spec.low is not None:
@@ -506,20 +526,28 @@ def scenario_from_dict(data: Mapping, source: str = "scenario", base_dir: str | 
     if "competitor_switching" in model and "competitor_retention" in model:
         raise _key_error(source, "model.competitor_switching", "conflicts with competitor_retention: give one (R' = 1 - churn - competitor_switching)")
     base = {name: _model_value(name, value, source) for name, value in model.items()}
+    chain, chain_base = read_chain(data, source, base_dir, model)
+    specs = SCENARIO_INPUTS if chain is None else {**SCENARIO_INPUTS, **{n: CHAIN_INPUTS[n] for n in chain.inputs}}
+    base.update(chain_base)
 
     uncertain_table = _check_table(data.get("uncertain", {}), source, "uncertain")
     uncertain: dict[str, Distribution] = {}
+    if chain is not None and dict(data["survey"]).get("uncertain", True):
+        # the survey's sampling uncertainty: one uniform input indexing the posterior table
+        uncertain["survey_sampling"] = distribution_from_spec({"distribution": "uniform", "min": 0.0, "max": 1.0}, where="survey")
     for name, spec in uncertain_table.items():
         key = f"uncertain.{name}"
-        if name not in SCENARIO_INPUTS:
-            raise _key_error(source, key, f"is not a model input{closest(name, SCENARIO_INPUTS)}")
-        if name == "horizon" or SCENARIO_INPUTS[name].per_year:
+        if name == "survey_sampling":
+            raise _key_error(source, key, "is set by [survey] (uncertain = true or false), not by a distribution")
+        if name not in specs:
+            raise _key_error(source, key, f"is not a model input{closest(name, specs)}")
+        if name == "horizon" or specs[name].per_year:
             hint = "; make market_growth uncertain (one growth rate for all years) instead" if name.startswith("market_") else ""
             raise _key_error(source, key, f"cannot be uncertain: only single-number inputs can be sampled{hint}")
         if name == "competitor_retention" and "competitor_switching" in model or name == "competitor_switching" and "competitor_retention" in model:
             raise _key_error(source, key, "conflicts with the other of competitor_retention/competitor_switching in [model]")
         distribution = distribution_from_spec(spec, where=f"{source}: {key}" if source else key, base_dir=base_dir)
-        _check_support(name, distribution, source)
+        _check_support(name, distribution, source, specs)
         uncertain[name] = distribution
     if "competitor_switching" in uncertain and "competitor_retention" in uncertain:
         raise _key_error(source, "uncertain.competitor_switching", "conflicts with uncertain.competitor_retention: give one")
@@ -528,6 +556,9 @@ def scenario_from_dict(data: Mapping, source: str = "scenario", base_dir: str | 
         if name not in base:
             base[name] = distribution.median
             from_median.append(name)
+    missing = [name for name in (chain.inputs if chain is not None else ()) if name not in base]
+    if missing:
+        raise _key_error(source, f"programme.{missing[0]}", "is required: give a number in [programme] or a distribution in [uncertain." + missing[0] + "]")
 
     correlation, correlated = _read_correlation(data.get("correlation"), list(uncertain), source)
 
@@ -556,6 +587,7 @@ def scenario_from_dict(data: Mapping, source: str = "scenario", base_dir: str | 
         description=info.get("description", ""),
         currency=info.get("currency", ""),
         base_from_median=tuple(from_median),
+        chain=chain,
     )
     _check_model(scenario, source)
     return scenario
@@ -620,7 +652,7 @@ def _check_model(scenario: Scenario, source: str):
         if name == "competitor_retention" and "competitor_switching" in scenario.base:
             key = _blame_key("competitor_switching", scenario)
         raise _key_error(source, key, error.problem) from None
-    involved = [name for name in _CONSISTENCY_INPUTS if name in scenario.uncertain]
+    involved = [name for name in _CONSISTENCY_INPUTS + tuple(CHAIN_INPUTS) if name in scenario.uncertain]
     if not involved:
         return
     ends = []
@@ -735,8 +767,8 @@ def scenario_from_rows(rows: Sequence[Sequence], source: str = "range") -> Scena
                 raise RoqInputError(f"{source}: row {number}", f"key {key!r} clashes with an earlier value")
         last = parts[-1]
         is_list = len(values) > 1 or last in ("names", "inputs", "values", "weights") or parts[-1].endswith("_path")
-        if parts[0] == "correlation" and last == "matrix":
-            table.setdefault("matrix", []).append(values)
+        if (parts[0], last) in (("correlation", "matrix"), ("survey", "counts")):
+            table.setdefault(last, []).append(values)
             continue
         if last in table:
             raise RoqInputError(f"{source}: row {number}", f"{key.strip()} is given twice")
