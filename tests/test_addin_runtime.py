@@ -344,3 +344,19 @@ def test_cli_reports_unwritable_output_in_one_line(tmp_path, capsys):
     assert addin_main(["lite-bundle", str(blocker / "sub")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("python -m addin: error: ") and err.count("\n") == 1
+
+
+def test_lite_blank_cells_of_a_range_are_missing_values(monkeypatch):
+    """Pyodide >= 0.28 (xlwings Lite) passes a blank cell of a range as a JsNull object."""
+
+    class JsNull:  # stands in for pyodide.ffi.JsNull, which exists only inside Pyodide
+        pass
+
+    monkeypatch.setattr(_cells, "_JsNull", JsNull)
+    monkeypatch.setattr(_cells, "_RAW_CELL_TYPES", (dict, JsNull))
+    with_none = [[4, 5, 4], [2, None, 3], [5, 4, 5], [3, 3, None], [4, 4, 4], [1, 2, 1]]
+    with_jsnull = [[JsNull() if cell is None else cell for cell in row] for row in with_none]
+    assert call("SQ_ALPHA", with_jsnull, "pairwise") == call("SQ_ALPHA", with_none, "pairwise")
+    assert call("SQ_ITEM_STATS", with_jsnull) == call("SQ_ITEM_STATS", with_none)
+    assert np.isnan(_cells.matrix(with_jsnull, "responses")[1, 1])
+    assert _cells._all_blank([[JsNull(), None], [JsNull(), ""]])
