@@ -13,6 +13,7 @@ real-server test (``tests/test_addin_server.py``) use exactly these two function
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -38,6 +39,8 @@ APP = "xlwings_server.main:main_app"
 
 def _init_project(directory: Path) -> None:
     """``xlwings-server init DIRECTORY`` with this interpreter (the package's own project layout)."""
+    if importlib.util.find_spec("xlwings_server") is None:
+        raise RoqInputError("directory", "is not an xlwings Server project and xlwings-server is not installed here: pip install xlwings-server")
     done = subprocess.run(
         [sys.executable, "-m", "xlwings_server.cli", "init", str(directory)],
         capture_output=True, text=True, timeout=120, check=False,
