@@ -26,6 +26,8 @@ COMMAND_MODULES = [
     "sensitivity",
     "sweep",
     "report",
+    "compare",
+    "records",
     "chain",
 ]
 

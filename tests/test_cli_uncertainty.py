@@ -95,7 +95,8 @@ def test_simulate_writes_csv_and_workbook(scenario_file, tmp_path, capsys):
     convergence = pd.read_csv(out_dir / "montecarlo_convergence.csv")
     assert convergence.samples.max() == 5000
     workbook = load_workbook(out_dir / "montecarlo.xlsx")
-    assert workbook.sheetnames == ["Montecarlo Summary", "Montecarlo Convergence", "Scenario Inputs", "Run Settings"]
+    assert workbook.sheetnames == ["Montecarlo Summary", "Montecarlo Percentiles", "Montecarlo Targets", "Montecarlo Convergence",
+                                   "Rank Correlations", "Scenario Inputs", "Run Settings", "Sample Sensitivity"]
     sheet = workbook["Montecarlo Summary"]
     assert sheet["A1"].value == "output" and sheet["A2"].value == "roq"
     assert len(sheet.tables) == 1

@@ -100,7 +100,7 @@ def test_sobol_rows_are_slices_of_the_base_sequence(first_row, n_rows):
 
 def test_streaming_sobol_equals_salib_over_many_blocks():
     # 4096 base rows in blocks of 500: eight full blocks and a partial one
-    common = dict(samples=4096, seed=5, output_name="y", num_resamples=20)
+    common = dict(samples=4096, seed=5, output_name="y", num_resamples=20, ci_method="bootstrap")
     streamed = run_sensitivity(ishigami, ISHIGAMI_INPUTS, "sobol", block_size=500, **common)
     reference = run_sensitivity(ishigami, ISHIGAMI_INPUTS, "sobol", backend="salib", **common)
     for key in ("S1", "ST", "S2"):

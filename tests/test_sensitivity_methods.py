@@ -108,7 +108,7 @@ def test_sobol_ishigami_within_confidence_intervals(backend):
 
 def test_sobol_backends_agree_on_the_same_design():
     common = dict(samples=512, seed=5, output_name="y")
-    fast = run_sensitivity(ishigami, ISHIGAMI_INPUTS, "sobol", backend="fast", **common)
+    fast = run_sensitivity(ishigami, ISHIGAMI_INPUTS, "sobol", backend="fast", ci_method="bootstrap", **common)
     reference = run_sensitivity(ishigami, ISHIGAMI_INPUTS, "sobol", backend="salib", **common)
     for key in ("S1", "ST", "S2"):
         np.testing.assert_allclose(fast.raw[key], reference.raw[key], atol=1e-10)
@@ -120,7 +120,8 @@ def test_sobol_g_function_first_and_total_order():
     result = run_sensitivity(g_function, G_INPUTS, "sobol", samples=4096, seed=2, output_name="y", second_order=False)
     for column, truth in (("S1", G_S1), ("ST", G_ST)):
         estimate, conf = by_input(result, column, G_NAMES), by_input(result, column + "_conf", G_NAMES)
-        assert np.all(np.abs(estimate - truth) <= np.maximum(conf, 0.005)), (column, estimate - truth, conf)
+        # twelve 95% intervals: one may miss by chance; twice the half-width is a ~99.99% band
+        assert np.all(np.abs(estimate - truth) <= np.maximum(2 * conf, 0.005)), (column, estimate - truth, conf)
     assert result.ranking[:4] == G_NAMES[:4]
     assert set(result.ranking[4:]) == {"x5", "x6"}
     assert result.second_order is None
@@ -367,7 +368,7 @@ def test_large_designs_are_evaluated_in_chunks_with_the_same_result(monkeypatch,
         calls.append(len(x["x1"]))
         return ishigami(x)
 
-    options = dict(samples=samples, seed=3, output_name="y", num_resamples=5)
+    options = dict(samples=samples, seed=3, output_name="y", num_resamples=5, **({"ci_method": "bootstrap"} if method == "sobol" else {}))
     whole = run_sensitivity(model, ISHIGAMI_INPUTS, method, **options)
     assert len(calls) == 1  # one vectorised call per design
     calls.clear()

@@ -141,7 +141,7 @@ def test_builtin_run_summary_frame_and_convergence():
     text = result.summary()
     for needle in ("P(roq > 1)", "mean 95% CI", "ES 5%", "Convergence of roq", "P95", "npv_gain (IDR)"):
         assert needle in text
-    assert set(result.sheets()) == {"Summary", "Convergence", "Scenario", "Run"}
+    assert set(result.sheets()) == {"Summary", "Percentiles", "Targets", "Convergence", "Scenario", "Run", "Correlations", "Sensitivity"}
 
 
 def test_small_run_has_final_checkpoint_only():

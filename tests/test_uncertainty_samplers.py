@@ -38,11 +38,17 @@ def test_lhs_has_one_point_per_stratum_in_every_column(size):
         assert np.array_equal(np.sort(np.floor(u[:, j] * size)), np.arange(size))
 
 
-def test_sobol_blocks_are_consecutive_pieces_of_one_scrambled_sequence():
-    engine = qmc.Sobol(3, scramble=True, bits=32, rng=np.random.default_rng(np.random.SeedSequence(42)))
-    whole = engine.random(4 * BLOCK_SIZE) + 2.0**-33
+def test_sobol_blocks_are_independent_scrambles():
+    """Each block is its own scrambled sequence (seeded by seed and block): independent
+    replicates, so the spread of block means is an honest error estimate."""
+    from simulator.uncertainty.samplers import SOBOL_STREAM, block_generator
+
     for b in range(3):
-        assert np.array_equal(uniform_block("sobol", 42, b, 3), whole[b * BLOCK_SIZE:(b + 1) * BLOCK_SIZE])
+        engine = qmc.Sobol(3, scramble=True, bits=32, rng=block_generator(42, b, SOBOL_STREAM))
+        assert np.array_equal(uniform_block("sobol", 42, b, 3), engine.random(BLOCK_SIZE) + 2.0**-33)
+    assert not np.array_equal(uniform_block("sobol", 42, 0, 3), uniform_block("sobol", 42, 1, 3))
+    # a shorter (last) block is the prefix of the full one
+    assert np.array_equal(uniform_block("sobol", 42, 2, 3, 1000), uniform_block("sobol", 42, 2, 3)[:1000])
 
 
 def test_block_bookkeeping():

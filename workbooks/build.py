@@ -44,6 +44,7 @@ if __package__ in (None, ""):  # `python workbooks/build.py`: make the repositor
 import xlsxwriter  # noqa: E402
 
 from workbooks import claims_servqual, roq_case_study, survey_template  # noqa: E402
+from workbooks import customer_records  # noqa: E402
 from simulator.errors import RoqInputError  # noqa: E402
 from workbooks._common import BUILD_DATE, RUNTIMES, XLWINGS_VBA_CODENAMES, Styles, xlwings_vba_project  # noqa: E402
 
@@ -54,6 +55,7 @@ WORKBOOKS = {
     roq_case_study.FILE_STEM: roq_case_study,
     claims_servqual.FILE_STEM: claims_servqual,
     survey_template.FILE_STEM: survey_template,
+    customer_records.FILE_STEM: customer_records,
 }
 DEFAULT_OUTDIR = Path(__file__).resolve().parent
 

@@ -180,35 +180,18 @@ def _chain_scenario(args):
 
     from ..uncertainty import load_scenario
 
-    path = args.scenario or str(resources.files("simulator") / "data" / "survey_chain_scenario.toml")
-    scenario = load_scenario(path)
-    if scenario.chain is None or not scenario.chain.programme:
-        raise RoqInputError(str(path), "needs [survey] and [programme] sections (the driver model), see the built-in survey_chain_scenario.toml")
     if args.samples > MAXIMUM_SCENARIOS:
         raise RoqInputError("--samples", f"at most {MAXIMUM_SCENARIOS:,} scenarios here, got {args.samples:,}")
-    raw = scenario.draw(0, args.samples, seed=args.seed, samples=args.samples, raw=True)
-    model, mix, driver = scenario.chain.split(raw)
-    return scenario, model, mix, driver
-
-
-def _triangular(values: tuple, size: int, rng):
-    low, mode, high = values
-    return rng.triangular(low, mode, high, size) if high > low else np.full(size, mode)
+    return load_scenario(args.scenario or str(resources.files("simulator") / "data" / "survey_chain_scenario.toml"))
 
 
 def run_spending(args) -> int:
-    from ..roq.spending import spending_analysis
+    from ..uncertainty.survey_chain import chain_spending
 
     out = _check_out(args.out, ["spending_curve.csv", "optimal_spend.csv", "spending_curve.png"])
-    scenario, model, mix, driver = _chain_scenario(args)
-    rng = np.random.default_rng(np.random.SeedSequence([scenario.run.seed if args.seed is None else args.seed, 14]))
-    max_effect = _triangular(args.max_effect, args.samples, rng)
-    rate = np.log(2.0) / np.maximum(_triangular(args.half_spend, args.samples, rng), 1.0)
-    model.pop("annual_cost", None)
-    model["initial_cost"] = args.initial_cost
-    analysis = spending_analysis(model, mix, driver_coefficient=driver["driver_coefficient"], satisfaction_sd=driver["satisfaction_sd"],
-                                 spend_max=args.spend_max, max_effect=max_effect, rate=rate, points=args.points,
-                                 currency=scenario.currency or "Rp")
+    scenario = _chain_scenario(args)
+    analysis = chain_spending(scenario, spend_max=args.spend_max, max_effect=args.max_effect, half_spend=args.half_spend,
+                              initial_cost=args.initial_cost, samples=args.samples, seed=args.seed, points=args.points)
     print(f"Scenario: {scenario.name}")
     print(analysis.summary())
     if out is not None:
@@ -220,9 +203,7 @@ def run_spending(args) -> int:
     return 0
 
 
-def _read_programmes(path: str, scenarios: int, seed: int) -> list:
-    from ..roq.portfolio import Programme
-
+def _read_programme_rows(path: str) -> list:
     file = Path(path)
     if not file.is_file():
         raise RoqInputError("--programmes", f"file not found: {file}")
@@ -234,47 +215,18 @@ def _read_programmes(path: str, scenarios: int, seed: int) -> list:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
-    needed = ("programme", "initial_cost", "annual_cost", "dimension", "effect_min", "effect_mode", "effect_max")
-    if not rows or any(c not in rows[0] for c in needed):
-        raise RoqInputError("--programmes", f"{file.name} needs the columns {', '.join(needed)}")
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 15]))
-    programmes = []
-    for line, row in enumerate(rows, start=2):
-        try:
-            numbers = {c: float(row[c]) for c in needed if c not in ("programme", "dimension")}
-        except (TypeError, ValueError):
-            raise RoqInputError("--programmes", f"{file.name}: line {line}: costs and effects must be numbers") from None
-        if not numbers["effect_min"] <= numbers["effect_mode"] <= numbers["effect_max"]:
-            raise RoqInputError("--programmes", f"{file.name}: line {line}: effect_min <= effect_mode <= effect_max must hold")
-        effect = _triangular((numbers["effect_min"], numbers["effect_mode"], numbers["effect_max"]), scenarios, rng)
-        programmes.append(Programme(row["programme"].strip(), numbers["initial_cost"], numbers["annual_cost"], row["dimension"].strip(), effect))
-    return programmes
+    return list(csv.reader(text.splitlines(), dialect=dialect))
 
 
 def run_portfolio(args) -> int:
-    import pandas as pd
-
-    from ..roq.portfolio import SINGGIH_EXAMPLE_DRIVERS, PortfolioProblem, efficient_frontier, optimise_portfolio, singgih_programmes
+    from ..roq.portfolio import efficient_frontier, optimise_portfolio, rank_programmes
+    from ..uncertainty.survey_chain import chain_portfolio
 
     out = _check_out(args.out, ["portfolio_ranking.csv", "portfolio_frontier.csv", "portfolio_frontier.png"])
-    scenario, model, mix, driver = _chain_scenario(args)
-    seed = scenario.run.seed if args.seed is None else args.seed
-    programmes = _read_programmes(args.programmes, args.samples, seed) if args.programmes else singgih_programmes(args.samples, seed=seed)
-    example = SINGGIH_EXAMPLE_DRIVERS
-    coefficients = dict(example["driver_coefficients"])
-    if scenario.chain.dimension and "driver_coefficient" in driver:
-        coefficients[scenario.chain.dimension] = driver["driver_coefficient"]
-    problem = PortfolioProblem(programmes, model, mix, gaps=example["gaps"], driver_coefficients=coefficients, satisfaction_sd=driver["satisfaction_sd"])
-    ranking = []
-    for index, programme in enumerate(problem.programmes):
-        mask = np.zeros(len(problem.programmes), bool)
-        mask[index] = True
-        outcome = problem.outcome(mask)
-        ranking.append({"programme": programme.name, "dimension": programme.dimension, "present_cost": problem.present_costs[index],
-                        "mean_roq": float(np.nanmean(outcome["roq"])), "probability_roq_above_1": float(np.mean(outcome["roq"] > 1)),
-                        "expected_npv_net": float(outcome["npv_net"].mean())})
-    ranking = pd.DataFrame(ranking).sort_values("mean_roq", ascending=False, ignore_index=True)
+    scenario = _chain_scenario(args)
+    rows = _read_programme_rows(args.programmes) if args.programmes else None
+    problem = chain_portfolio(scenario, rows, samples=args.samples, seed=args.seed)
+    ranking = rank_programmes(problem)
     print(f"Scenario: {scenario.name}; {problem.scenarios:,} scenarios")
     print("Programmes ranked by their own ROQ (each alone):")
     for row in ranking.itertuples(index=False):

@@ -35,6 +35,11 @@ def register(subparsers) -> None:
     parser.add_argument("--no-second-order", dest="second_order", action="store_false", help="Sobol': skip second-order indices (fewer model runs)")
     parser.add_argument("--resamples", type=count, default=100, metavar="N", help="bootstrap resamples for confidence intervals (default 100)")
     parser.add_argument("--conf-level", type=float, default=0.95, metavar="P", help="confidence level of the intervals (default 0.95)")
+    parser.add_argument("--sampler", choices=("sobol", "lhs", "random"), help="Sobol': base rows of Saltelli's design (default sobol: scrambled Sobol')")
+    parser.add_argument("--intervals", choices=("auto", "replicates", "bootstrap", "asymptotic"),
+                        help="Sobol': confidence intervals (default auto: Student t across independent replicates for the sobol and "
+                        "lhs samplers, whose rows are not independent; bootstrap for random rows)")
+    parser.add_argument("--replicates", type=count, metavar="R", help="Sobol': independent randomised replicates for --intervals replicates (default 16)")
     parser.add_argument("--backend", choices=("fast", "salib"), default="fast", help="Sobol' analysis engine (default fast; salib = SALib's reference implementation)")
     add_engine_options(parser)
     add_out_option(parser)
@@ -43,7 +48,13 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..errors import RoqInputError
+
     scenario = load(args)
+    sobol_options = {key: value for key, value in (("sampler", args.sampler), ("ci_method", args.intervals), ("replicates", args.replicates)) if value is not None}
+    if sobol_options and args.method != "sobol":
+        flag = {"sampler": "--sampler", "ci_method": "--intervals", "replicates": "--replicates"}[next(iter(sobol_options))]
+        raise RoqInputError(flag, f"applies to --method sobol only (got --method {args.method})")
     with open_engine(args) as engine:
         result = scenario.sensitivity(
             args.method,
@@ -55,6 +66,7 @@ def run(args) -> int:
             conf_level=args.conf_level,
             backend=args.backend,
             engine=engine,
+            **sobol_options,
         )
     print(f"Scenario: {scenario.name}")
     print(result.summary())

@@ -1,8 +1,15 @@
 """``roq simulate [SCENARIO]``: Monte Carlo of a scenario through the ROQ model.
 
-Without SCENARIO it runs the built-in seed-001 scenario. Prints the summary; with
-``--out DIR`` also writes ``montecarlo_summary.csv``, ``montecarlo_convergence.csv``,
-``scenario_inputs.csv`` and the workbook ``montecarlo.xlsx`` into DIR. ``--engine dask``
+Without SCENARIO it runs the built-in seed-001 scenario (or reads one from a workbook
+range: ``roq simulate book.xlsx --range Scenario!A1:B40``). Prints the summary (or one
+JSON document with ``--format json``; nothing with ``--quiet``); every result set
+records the package version, the scenario's sha256, seed, sampler, engine and the
+requested and achieved rank correlations. With ``--out DIR`` also writes
+``montecarlo_summary.csv``, ``montecarlo_percentiles.csv``, ``montecarlo_targets.csv``,
+``montecarlo_convergence.csv``, ``rank_correlations.csv``, ``sample_sensitivity.csv``
+(the tornado), ``scenario_inputs.csv``, ``run_settings.csv``, the workbook
+``montecarlo.xlsx`` and ``montecarlo.json`` into DIR; ``--export-samples FILE`` streams
+the raw samples. ``--engine dask``
 runs the blocks on a local Dask cluster (one worker process per core), ``--scheduler
 ADDRESS`` on an existing one; the numbers are the same on every engine.
 """
@@ -11,7 +18,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import math
 import re
+from pathlib import Path
 
 from ..reports import FAN_PATHS, add_charts_option
 
@@ -40,7 +50,9 @@ def seed_value(text: str) -> int:
 
 
 def add_scenario_argument(parser) -> None:
-    parser.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario TOML file (default: the built-in seed-001 scenario)")
+    parser.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario TOML file, or a workbook with --range (default: the built-in seed-001 scenario)")
+    parser.add_argument("--range", dest="scenario_range", metavar="SHEET!A1:B40",
+                        help="read the scenario from this two-column key/value range of the SCENARIO workbook (.xlsx/.xlsm)")
 
 
 def add_run_options(parser, *, samples_help: str = "number of scenarios (default: the scenario's [run] samples, 2**18 for the built-in)") -> None:
@@ -104,9 +116,79 @@ def open_engine(args, workers: int | None = None):
 
 
 def load(args):
-    from ..uncertainty.scenario import load_scenario
+    from ..errors import RoqInputError
+    from ..uncertainty.scenario import WORKBOOK_SUFFIXES, load_scenario, scenario_from_workbook
 
+    cell_range = getattr(args, "scenario_range", None)
+    if cell_range is not None:
+        if args.scenario is None:
+            raise RoqInputError("--range", "needs a workbook: roq simulate book.xlsx --range Scenario!A1:B40")
+        return scenario_from_workbook(args.scenario, cell_range)
+    if args.scenario is not None and str(args.scenario).lower().endswith(WORKBOOK_SUFFIXES):
+        raise RoqInputError(str(args.scenario), "is a workbook: give the scenario's range too, e.g. --range Scenario!A1:B40")
     return load_scenario(args.scenario)
+
+
+def percentile_list(text: str) -> tuple:
+    """``--percentiles 1,5,50,95,99``: percentages (0 < p < 100), returned as fractions."""
+    try:
+        values = [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected percentages separated by commas, e.g. 1,5,50,95,99, got {text!r}") from None
+    if not values or not all(0 < v < 100 for v in values):
+        raise argparse.ArgumentTypeError(f"percentiles are percentages strictly between 0 and 100 (5 for P5), got {text!r}")
+    return tuple(v / 100 for v in values)
+
+
+def target(text: str) -> tuple:
+    """``--target npv_gain>0``: an output and a threshold; P(output > threshold) is reported."""
+    from ..roq import MODEL_OUTPUTS
+
+    name, sign, value = text.partition(">")
+    name = name.strip()
+    try:
+        threshold = float(value.replace("_", ""))
+    except ValueError:
+        threshold = math.nan
+    if not sign or not math.isfinite(threshold):
+        raise argparse.ArgumentTypeError(f"expected OUTPUT>NUMBER, e.g. npv_gain>0 or roq>1.5, got {text!r}")
+    if name not in MODEL_OUTPUTS or "_path" in name:
+        from ..uncertainty.distributions import closest
+
+        raise argparse.ArgumentTypeError(f"{name!r} is not a model output{closest(name, [n for n in MODEL_OUTPUTS if '_path' not in n])}")
+    return name, threshold
+
+
+def add_report_options(parser) -> None:
+    """``--format``, ``--quiet``, ``--percentiles``, ``--target`` (simulate and compare)."""
+    parser.add_argument("--format", dest="output_format", choices=("text", "json"), default="text",
+                        help="stdout as the readable report (text, default) or one JSON document (json)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing on stdout (errors still go to stderr); files are still written")
+    parser.add_argument("--percentiles", type=percentile_list, metavar="LIST", help="percentiles to report, in percent (default 5,10,25,50,75,90,95)")
+    parser.add_argument("--target", dest="targets", type=target, action="append", metavar="OUTPUT>X",
+                        help="report P(OUTPUT > X) with its 95%% interval, e.g. --target npv_gain>0 (repeatable)")
+
+
+def targets_of(args) -> dict:
+    targets: dict = {}
+    for name, threshold in getattr(args, "targets", None) or ():
+        targets.setdefault(name, []).append(threshold)
+    return targets
+
+
+def check_new_file(path, argument: str, args) -> None:
+    """Refuse, before any computation, to overwrite an existing file (unless --force) or to write into a missing folder."""
+    from pathlib import Path
+
+    from ..errors import RoqInputError
+
+    target_path = Path(path)
+    if target_path.is_dir():
+        raise RoqInputError(argument, f"{target_path} is a directory; give a file name")
+    if target_path.exists() and not getattr(args, "force", False):
+        raise RoqInputError(argument, f"{target_path} exists; choose another name or pass --force to replace it")
+    if not target_path.parent.is_dir():
+        raise RoqInputError(argument, f"{target_path.parent} is not an existing folder")
 
 
 def register(subparsers) -> None:
@@ -125,33 +207,60 @@ def register(subparsers) -> None:
     add_engine_options(parser)
     add_out_option(parser)
     add_charts_option(parser)
+    add_report_options(parser)
+    parser.add_argument("--export-samples", metavar="FILE",
+                        help="stream every scenario's sampled inputs and outputs to FILE (.parquet, needs pyarrow, or .csv); memory stays flat")
     parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
+    from .._files import atomic_write
     from ..uncertainty.montecarlo import run_monte_carlo
     from ..uncertainty.results import write_tables
+    from ..uncertainty.sample_export import sample_format
 
     scenario = load(args)
+    if args.export_samples:
+        sample_format(args.export_samples)
+        check_new_file(args.export_samples, "--export-samples", args)
+    say = (lambda *a, **k: None) if args.quiet or args.output_format == "json" else print
     with open_engine(args, workers=args.workers) as engine:
         # with --charts, the fan chart's per-year statistics come from every scenario of this run
         paths = FAN_PATHS if args.charts else ()
-        result = run_monte_carlo(scenario, samples=args.samples, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size,
-                                 progress=args.progress, engine=engine, path_outputs=paths)
-    print(result.summary())
+        options = dict(samples=args.samples, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size, progress=args.progress,
+                       engine=engine, path_outputs=paths, percentiles=args.percentiles, targets=targets_of(args))
+        if args.export_samples:
+            # the samples go to a temporary file beside the target, moved into place only when the run completes
+            holder = []
+            atomic_write(args.export_samples, lambda temporary: holder.append(run_monte_carlo(scenario, export_samples=temporary, **options)))
+            result = holder[0]
+        else:
+            result = run_monte_carlo(scenario, **options)
+    if args.output_format == "json" and not args.quiet:
+        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+    say(result.summary())
+    if args.export_samples:
+        say(f"\nWrote {result.samples:,} scenarios' inputs and outputs to {args.export_samples}")
     if args.out:
         sheets = result.sheets()
         tables = {
             "montecarlo_summary": sheets["Summary"],
+            "montecarlo_percentiles": sheets["Percentiles"],
+            "montecarlo_targets": sheets["Targets"],
             "montecarlo_convergence": sheets["Convergence"],
+            "rank_correlations": sheets["Correlations"],
             "scenario_inputs": sheets["Scenario"],
             "run_settings": sheets["Run"],
         }
+        if "Sensitivity" in sheets:
+            tables["sample_sensitivity"] = sheets["Sensitivity"]
         written = write_tables(args.out, tables, "montecarlo.xlsx", title=f"Monte Carlo: {scenario.name}")
-        print(f"\nWrote {', '.join(p.name for p in written)} to {written[0].parent}")
+        document = json.dumps(result.to_dict(), indent=2, allow_nan=False)
+        written.append(atomic_write(written[0].parent / "montecarlo.json", lambda temporary: Path(temporary).write_text(document, encoding="utf-8")))
+        say(f"\nWrote {', '.join(p.name for p in written)} to {written[0].parent}")
     if args.charts:
         from ..reports import write_charts
 
         written = write_charts(result, args.out or ".", args.charts)
-        print("Wrote charts: " + ", ".join(path.name for path in written))
+        say("Wrote charts: " + ", ".join(path.name for path in written))
     return 0

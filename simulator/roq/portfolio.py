@@ -45,6 +45,9 @@ __all__ = [
     "SINGGIH_EXAMPLE_DRIVERS",
     "optimise_portfolio",
     "efficient_frontier",
+    "programmes_from_rows",
+    "rank_programmes",
+    "PROGRAMME_COLUMNS",
 ]
 
 #: Up to this many programmes every subset is evaluated (2^12 = 4,096 subsets).
@@ -126,6 +129,74 @@ SINGGIH_EXAMPLE_DRIVERS = {
     "driver_coefficients": {"reliability": 0.45, "responsiveness": 0.30, "assurance": 0.35, "empathy": 0.20},
     "satisfaction_sd": 0.6,
 }
+
+
+#: Columns of a programmes table (CSV or worksheet range); the last two are optional
+#: (default: the example's gaps and driver coefficients for the dimension).
+PROGRAMME_COLUMNS = ("programme", "initial_cost", "annual_cost", "dimension", "effect_min", "effect_mode", "effect_max",
+                     "dimension_gap", "driver_coefficient")
+
+
+def programmes_from_rows(rows, *, scenarios: int = 1, seed: int = 0, source: str = "programmes") -> tuple:
+    """Programmes, gaps and driver coefficients from a table with a header row.
+
+    Columns (:data:`PROGRAMME_COLUMNS`): ``programme``, ``initial_cost``, ``annual_cost``
+    (currency), ``dimension``, ``effect_min`` / ``effect_mode`` / ``effect_max`` (gap
+    points closed, triangular; equal values for a fixed effect) and optionally
+    ``dimension_gap`` and ``driver_coefficient`` (per dimension; rows of one dimension
+    must agree). Missing gaps and coefficients come from :data:`SINGGIH_EXAMPLE_DRIVERS`.
+
+    Returns
+    -------
+    (list of Programme, dict of gaps, dict of driver coefficients)
+    """
+    rows = [list(r) for r in rows if r is not None and any(c not in (None, "") for c in r)]
+    if len(rows) < 2:
+        raise RoqInputError(source, "needs a header row and at least one programme")
+    header = [str(c).strip().lower() if c is not None else "" for c in rows[0]]
+    missing = [c for c in PROGRAMME_COLUMNS[:7] if c not in header]
+    if missing:
+        raise RoqInputError(source, f"has no column {missing[0]!r}; columns are {', '.join(PROGRAMME_COLUMNS)} (the last two optional)")
+    index = {name: header.index(name) for name in PROGRAMME_COLUMNS if name in header}
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 15]))
+    gaps = dict(SINGGIH_EXAMPLE_DRIVERS["gaps"])
+    drivers = dict(SINGGIH_EXAMPLE_DRIVERS["driver_coefficients"])
+    given_gaps, given_drivers, programmes = {}, {}, []
+    for number, row in enumerate(rows[1:], start=2):
+        row = row + [None] * (len(header) - len(row))
+
+        def value(column, *, optional=False):
+            cell = row[index[column]] if column in index else None
+            if cell is None or (isinstance(cell, str) and not cell.strip()):
+                if optional:
+                    return None
+                raise RoqInputError(source, f"row {number}, column {column}: is blank")
+            try:
+                number_value = float(cell)
+            except (TypeError, ValueError):
+                raise RoqInputError(source, f"row {number}, column {column}: {cell!r} is not a number") from None
+            if not np.isfinite(number_value):
+                raise RoqInputError(source, f"row {number}, column {column}: must be a finite number")
+            return number_value
+
+        name = str(row[index["programme"]] or "").strip()
+        dimension = str(row[index["dimension"]] or "").strip().lower()
+        if not name or not dimension:
+            raise RoqInputError(source, f"row {number}: programme and dimension must not be blank")
+        low, mode, high = value("effect_min"), value("effect_mode"), value("effect_max")
+        if not 0 <= low <= mode <= high:
+            raise RoqInputError(source, f"row {number}: effects must satisfy 0 <= effect_min <= effect_mode <= effect_max (gap points)")
+        effect = mode if scenarios == 1 or high == low else rng.triangular(low, mode, high, size=int(scenarios))
+        for column, given in (("dimension_gap", given_gaps), ("driver_coefficient", given_drivers)):
+            cell = value(column, optional=True)
+            if cell is not None:
+                if dimension in given and given[dimension] != cell:
+                    raise RoqInputError(source, f"row {number}, column {column}: {cell:g} differs from {given[dimension]:g} given for {dimension} earlier")
+                given[dimension] = cell
+        programmes.append(Programme(name, value("initial_cost"), value("annual_cost"), dimension, effect))
+    gaps.update(given_gaps)
+    drivers.update(given_drivers)
+    return programmes, gaps, drivers
 
 
 @dataclass
@@ -399,6 +470,21 @@ def _local_search(problem: PortfolioProblem, budget: float, objective: str):
     results = [improve(*greedy(per_cost)) for per_cost in (False, True)]
     mask, current = max(results, key=lambda pair: pair[1])
     return mask, current, evaluations
+
+
+def rank_programmes(problem: PortfolioProblem):
+    """Each programme alone: present cost, mean ROQ, P(ROQ > 1), expected net NPV gain; by mean ROQ (a DataFrame)."""
+    import pandas as pd
+
+    rows = []
+    for index, programme in enumerate(problem.programmes):
+        mask = np.zeros(len(problem.programmes), bool)
+        mask[index] = True
+        outcome = problem.outcome(mask)
+        rows.append({"programme": programme.name, "dimension": programme.dimension, "present_cost": float(problem.present_costs[index]),
+                     "mean_roq": float(np.nanmean(outcome["roq"])), "probability_roq_above_1": float(np.mean(outcome["roq"] > 1)),
+                     "expected_npv_net": float(outcome["npv_net"].mean())})
+    return pd.DataFrame(rows).sort_values("mean_roq", ascending=False, ignore_index=True)
 
 
 def efficient_frontier(problem: PortfolioProblem, budgets: Sequence[float], *, objective: str = "expected_npv_net", method: str = "auto"):

@@ -24,14 +24,29 @@ bit-identical on every engine, chunk size and thread count too.
 
 The convergence report gives, as the sample grows (at 1,024, 2,048, ... scenarios within
 the first block, then at every power-of-two number of blocks and at the end), the mean of
-each output with the 95% confidence half-width z sd / sqrt(n), and P(ROQ > 1) with the
-half-width of its Wilson score interval (about z sqrt(p (1 - p) / n)). Those half-widths assume independent draws: exact for the
-``random`` sampler, conservative for ``lhs`` (whose variance is never larger for
-additive models, Stein 1987) and only indicative for ``sobol``.
+each output with its 95% confidence half-width, and P(ROQ > 1) with the half-width of its
+Wilson score interval (about z sqrt(p (1 - p) / n)). The mean's half-width depends on
+the sampler, and each table states the rule it used:
+
+- ``random``: z sd / sqrt(n), the plain Monte Carlo rate 1/sqrt(n) (independent draws);
+- ``lhs`` and ``sobol``: every block of 2**16 scenarios is an independent randomised
+  design (its own Latin hypercube, its own scramble), so the half-width is the Student t
+  interval t_(K-1) sd_K / sqrt(K) of the K full block means (Owen 2013, ch. 17): no
+  rate is assumed (under ``sobol`` it shrinks faster than 1/sqrt(n) for smooth
+  outputs). It needs K >= 2 full blocks; inside the first block it is not given.
+
+Percentiles are exact (the inverted-CDF order statistics of every scenario, kept in
+memory) for runs of up to :data:`EXACT_PERCENTILE_LIMIT` scenarios; larger runs use the
+streaming sketch (:mod:`~.statistics`), whose error bound is reported beside an estimate
+of each percentile's own sampling error. The first :data:`RETAINED_SAMPLES` scenarios
+(block 0, whatever the engine) are kept with their inputs, for the sample-based tornado
+(:meth:`MonteCarloResult.sample_sensitivity`) and the achieved rank correlations of the
+inputs (:meth:`MonteCarloResult.rank_correlations`).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 import time
@@ -60,6 +75,12 @@ __all__ = ["run_monte_carlo", "MonteCarloResult", "DEFAULT_CHUNK_SIZE", "evaluat
 
 #: Scenarios per model call: small enough that a chunk's arrays stay in the CPU cache.
 DEFAULT_CHUNK_SIZE = 2**13
+#: Runs of at most this many scenarios (the built-in default) get exact percentiles: their
+#: values are kept, 2 MB per output; larger runs use the interpolated sketch, whose error
+#: is far below the sampling error, so memory stays flat.
+EXACT_PERCENTILE_LIMIT = 2**18
+#: Scenarios kept with their inputs (the first block): sample sensitivity, achieved correlations.
+RETAINED_SAMPLES = samplers.BLOCK_SIZE
 _FIRST_CHECKPOINT = 2**10
 
 
@@ -109,6 +130,8 @@ class _Job:
     thresholds: dict
     relative_accuracy: float
     path_outputs: tuple = ()
+    keep_values: bool = False  # send each block's scalar outputs back (exact percentiles)
+    export: bool = False  # send each block's inputs and outputs back (sample export)
 
 
 def _run_unit(job: _Job, blocks) -> tuple:
@@ -121,7 +144,8 @@ def _run_unit(job: _Job, blocks) -> tuple:
     requested = job.outputs + job.path_outputs
     lengths = [samplers.block_length(b, samples) for b in blocks]
     if len(blocks) == 1:
-        pieces = [evaluate_block(scenario, blocks[0], lengths[0], seed, sampler, requested, chunk_size)]
+        sampled = [scenario.block_inputs(blocks[0], lengths[0], seed, sampler)]
+        pieces = [_evaluate_chunks(scenario, sampled[0], lengths[0], requested, chunk_size)]
     else:  # several blocks per model call: concatenate their inputs
         sampled = [scenario.block_inputs(b, n, seed, sampler) for b, n in zip(blocks, lengths)]
         joined = {name: np.concatenate([s[name] for s in sampled]) for name in scenario.uncertain}
@@ -131,7 +155,14 @@ def _run_unit(job: _Job, blocks) -> tuple:
     partials = [summarise_block(_by_year(piece, job.outputs, job.path_outputs), thresholds=job.thresholds, relative_accuracy=job.relative_accuracy,
                                 min_magnitude=DEFAULT_MIN_MAGNITUDE) for piece in pieces]
     prefix = _prefix_rows({name: pieces[0][name] for name in job.outputs}, job.thresholds, lengths[0]) if blocks[0] == 0 else []
-    return tuple(blocks), lengths, partials, prefix
+    extras = {}
+    if blocks[0] == 0:  # the retained sample: block 0's inputs and scalar outputs
+        extras["retained"] = (sampled[0], {name: pieces[0][name] for name in job.outputs})
+    if job.keep_values:
+        extras["values"] = [{name: piece[name] for name in job.outputs} for piece in pieces]
+    if job.export:
+        extras["export"] = [(inputs, {name: piece[name] for name in job.outputs}) for inputs, piece in zip(sampled, pieces)]
+    return tuple(blocks), lengths, partials, prefix, extras
 
 
 def _by_year(piece: dict, outputs: tuple, path_outputs: tuple) -> dict:
@@ -176,6 +207,20 @@ class MonteCarloResult:
         years are in ``statistics`` and ``partial`` as ``name[1]`` .. ``name[T]``.
     years : int
         T, the number of years of the per-year outputs (0 without them).
+    percentiles : tuple of float
+        Percentiles reported (fractions, e.g. 0.05 for P5).
+    targets : dict
+        Output -> thresholds t whose P(output > t) was counted (besides the feasibility
+        thresholds), each with its Wilson interval in ``statistics[name]["exceed"]``.
+    retained : dict
+        The first :data:`RETAINED_SAMPLES` scenarios: ``{"inputs": {name: array},
+        "outputs": {name: array}}``.
+    percentile_method : str
+        ``"exact"`` (runs of up to :data:`EXACT_PERCENTILE_LIMIT`) or ``"sketch"``.
+    interval_rule : str
+        How the mean's 95% half-width was computed (depends on the sampler).
+    block_means : dict
+        Output -> means of the full blocks (replicates of the lhs and sobol samplers).
     """
 
     scenario: Scenario
@@ -193,6 +238,12 @@ class MonteCarloResult:
     engine: str = "local"
     path_outputs: tuple = ()
     years: int = 0
+    percentiles: tuple = PERCENTILES
+    targets: dict = field(default_factory=dict)
+    retained: dict = field(default_factory=dict)
+    percentile_method: str = "sketch"
+    interval_rule: str = ""
+    block_means: dict = field(default_factory=dict)
 
     @property
     def scenarios_per_second(self) -> float:
@@ -219,8 +270,9 @@ class MonteCarloResult:
         DataFrame
             One row per year: ``year`` (1..T), ``mean``, ``sd`` (exact up to rounding)
             and ``P5, P10, P25, P50, P75, P90, P95`` (the inverted-CDF percentiles of the
-            year's values across scenarios, each within the sketch's relative accuracy,
-            0.05% by default, of the exact order statistic); units of the output
+            year's values across scenarios, interpolated in the sketch's bucket: within
+            the bucket width, 2 x 0.05% relative by default, of the exact order statistic,
+            in practice far closer); units of the output
             (shares as fractions).
 
         Raises
@@ -249,6 +301,150 @@ class MonteCarloResult:
                 row[f"P{round(q * 100):g}"] = stats["percentiles"][q]
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def provenance(self) -> dict:
+        """What produced these numbers: package version, the scenario's content hash
+        (:meth:`Scenario.content_hash`), seed, sampler, engine, samples, percentile method,
+        interval rule and the requested rank correlations (as ``"a~b": rho`` pairs; none
+        means independent inputs)."""
+        from .. import __version__
+
+        scenario = self.scenario
+        requested = {}
+        if scenario.correlation is not None:
+            for (i, a), (j, b) in itertools.combinations(enumerate(scenario.correlated), 2):
+                requested[f"{a}~{b}"] = float(scenario.correlation[i, j])
+        return {
+            "package": f"roq-toolkit {__version__}",
+            "scenario": scenario.name,
+            "source": scenario.source,
+            "scenario_sha256": scenario.content_hash(),
+            "samples": int(self.samples),
+            "seed": int(self.seed),
+            "sampler": self.sampler,
+            "engine": f"{self.engine} ({self.workers} worker{'s' if self.workers != 1 else ''})",
+            "block_size": samplers.BLOCK_SIZE,
+            "percentiles": self.percentile_method + ("" if self.percentile_method == "exact" else f" (DDSketch, relative accuracy {self.partial['relative_accuracy']:.2g})"),
+            "mean_interval": self.interval_rule,
+            "requested_rank_correlations": requested or "none (independent inputs)",
+        }
+
+    def rank_correlations(self):
+        """Requested and achieved Spearman rank correlations of every pair of uncertain inputs.
+
+        Achieved = Spearman's rho of the drawn inputs over the retained sample (the first
+        :data:`RETAINED_SAMPLES` scenarios; Iman-Conover is applied block by block, so
+        every block looks alike). Requested = the scenario's ``[[correlation]]`` target
+        (0 for pairs it does not name).
+
+        Returns
+        -------
+        DataFrame
+            ``input_1, input_2, requested, achieved, scenarios``.
+        """
+        import pandas as pd
+
+        from .sample_sensitivity import rank_correlation
+
+        names = list(self.scenario.uncertain)
+        inputs = self.retained.get("inputs", {})
+        rows = []
+        for a, b in itertools.combinations(names, 2):
+            requested = 0.0
+            if self.scenario.correlation is not None and a in self.scenario.correlated and b in self.scenario.correlated:
+                requested = float(self.scenario.correlation[self.scenario.correlated.index(a), self.scenario.correlated.index(b)])
+            x, y = np.asarray(inputs.get(a, ())), np.asarray(inputs.get(b, ()))
+            achieved = rank_correlation(x, y) if x.size > 2 and np.ptp(x) > 0 and np.ptp(y) > 0 else math.nan
+            rows.append({"input_1": a, "input_2": b, "requested": requested, "achieved": achieved, "scenarios": int(x.size)})
+        return pd.DataFrame(rows, columns=["input_1", "input_2", "requested", "achieved", "scenarios"])
+
+    def sample_sensitivity(self, output: str = "roq"):
+        """The @RISK tornado of one output from the run's own retained sample
+        (:func:`~simulator.uncertainty.sample_sensitivity.sample_sensitivity`: rank
+        correlation, contribution to variance, SRC and SRRC over the first
+        :data:`RETAINED_SAMPLES` scenarios, identical on every engine and chunk size)."""
+        from .sample_sensitivity import sample_sensitivity
+
+        if output not in self.retained.get("outputs", {}):
+            raise RoqInputError("output", f"{output!r} is not an output of this run (outputs: {', '.join(self.outputs)})")
+        values = self.retained["outputs"][output]
+        finite = np.isfinite(values)
+        inputs = {name: column[finite] for name, column in self.retained["inputs"].items()}
+        return sample_sensitivity(inputs, values[finite], output_name=output)
+
+    def targets_frame(self):
+        """P(output > t) for every counted threshold (feasibility and ``targets``), with
+        the half-width of its 95% Wilson interval; probabilities as fractions."""
+        import pandas as pd
+
+        rows = []
+        for name in self.outputs:
+            stats = self.statistics[name]
+            for threshold, p in stats["exceed"].items():
+                rows.append({"output": name, "threshold": threshold, "probability": p, "ci95_halfwidth": stats["exceed_halfwidth"][threshold],
+                             "target": threshold in self.targets.get(name, ())})
+        return pd.DataFrame(rows, columns=["output", "threshold", "probability", "ci95_halfwidth", "target"])
+
+    def percentiles_frame(self):
+        """Every reported percentile with its error bound (0 when exact; the sketch
+        bucket's width otherwise), the estimated interpolation error and the estimated
+        standard error from sampling alone (sqrt(q (1 - q) / n) / density)."""
+        import pandas as pd
+
+        rows = []
+        for name in self.outputs:
+            stats = self.statistics[name]
+            for q, value in stats["percentiles"].items():
+                rows.append({"output": name, "percentile": f"P{q * 100:g}", "value": value, "method": self.percentile_method,
+                             "error_bound": stats.get("percentile_error_bound", {}).get(q, math.nan),
+                             "error_estimate": stats.get("percentile_error_estimate", {}).get(q, math.nan),
+                             "sampling_se": stats.get("percentile_se", {}).get(q, math.nan)})
+        return pd.DataFrame(rows, columns=["output", "percentile", "value", "method", "error_bound", "error_estimate", "sampling_se"])
+
+    def to_dict(self, sensitivity_output: str | None = None) -> dict:
+        """Everything a report needs as plain JSON-ready data: ``provenance``, per-output
+        ``statistics`` (percentiles keyed ``"P5"``), ``targets``, ``rank_correlations``,
+        ``convergence`` and the sample ``sensitivity`` (tornado) of one output."""
+        def clean(value):
+            if isinstance(value, dict):
+                return {str(k): clean(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [clean(v) for v in value]
+            if isinstance(value, (np.floating, float)):
+                return float(value) if math.isfinite(value) else None
+            if isinstance(value, np.integer):
+                return int(value)
+            if isinstance(value, np.bool_):
+                return bool(value)
+            return value
+
+        statistics = {}
+        for name in self.outputs:
+            stats = self.statistics[name]
+            statistics[name] = {
+                "count": stats["count"], "nonfinite": stats["nonfinite"], "mean": stats["mean"], "sd": stats["sd"],
+                "mean_ci95_halfwidth": stats["mean_halfwidth"], "min": stats["min"], "max": stats["max"],
+                "percentiles": {f"P{q * 100:g}": v for q, v in stats["percentiles"].items()},
+                "percentile_error_bound": {f"P{q * 100:g}": v for q, v in stats.get("percentile_error_bound", {}).items()},
+                "percentile_error_estimate": {f"P{q * 100:g}": v for q, v in stats.get("percentile_error_estimate", {}).items()},
+                "percentile_sampling_se": {f"P{q * 100:g}": v for q, v in stats.get("percentile_se", {}).items()},
+                "expected_shortfall_5pct": stats["expected_shortfall"], "base_case": self.base.get(name, math.nan),
+            }
+        document = {
+            "provenance": self.provenance(),
+            "statistics": statistics,
+            "targets": self.targets_frame().to_dict("records"),
+            "rank_correlations": self.rank_correlations().to_dict("records"),
+            "convergence": self.convergence_frame().to_dict("records"),
+        }
+        key = sensitivity_output or ("roq" if "roq" in self.outputs else self.outputs[0])
+        try:
+            tornado = self.sample_sensitivity(key)
+            document["sensitivity"] = {"output": key, "scenarios": tornado.samples, "r_squared": tornado.r_squared,
+                                       "rank_r_squared": tornado.rank_r_squared, "table": tornado.table.to_dict("records")}
+        except RoqInputError as error:
+            document["sensitivity"] = {"output": key, "error": str(error)}
+        return clean(document)
 
     def to_frame(self):
         """One row per output: count, mean, sd, 95% CI half-width of the mean, min, P5..P95,
@@ -293,24 +489,38 @@ class MonteCarloResult:
                 ("chunk size", self.chunk_size),
                 ("engine", f"{self.engine} ({self.workers} worker{'s' if self.workers != 1 else ''})"),
                 ("seconds", round(self.elapsed, 3)),
-                ("percentile accuracy", f"within {self.partial['relative_accuracy']:.2%} (relative) of the exact order statistic"),
-            ],
+                ("percentile accuracy", "exact order statistics" if self.percentile_method == "exact"
+                 else f"within {self.partial['relative_accuracy']:.2%} (relative) of the exact order statistic"),
+            ] + [(key, value if isinstance(value, (str, int, float)) else "; ".join(f"{k} {v:+.2f}" for k, v in value.items()))
+                 for key, value in self.provenance().items() if key not in ("scenario", "source", "samples", "seed", "sampler", "engine", "block_size")],
             columns=["setting", "value"],
         )
-        return {"Summary": self.to_frame().reset_index(), "Convergence": self.convergence_frame(), "Scenario": self.scenario.describe_frame(), "Run": run}
+        sheets = {"Summary": self.to_frame().reset_index(), "Percentiles": self.percentiles_frame(), "Targets": self.targets_frame(),
+                  "Convergence": self.convergence_frame(), "Scenario": self.scenario.describe_frame(), "Run": run,
+                  "Correlations": self.rank_correlations()}
+        key = "roq" if "roq" in self.outputs else self.outputs[0]
+        try:
+            sheets["Sensitivity"] = self.sample_sensitivity(key).to_frame().assign(output=key, scenarios=len(self.retained["outputs"][key]))
+        except RoqInputError:
+            pass
+        return sheets
 
     def summary(self) -> str:
         """Readable report: statistics per output, feasibility, convergence."""
         currency = self.scenario.currency
+        provenance = self.provenance()
+        requested = provenance["requested_rank_correlations"]
         lines = [
             f"Monte Carlo: {self.scenario.name}",
             f"{self.samples:,} scenarios, sampler {self.sampler}, seed {self.seed}"
             f" ({self.elapsed:.2f} s, {self.scenarios_per_second / 1e6:.2f} million scenarios/s"
             + (f", engine {self.engine} with {self.workers} worker{'s' if self.workers != 1 else ''})" if self.engine != "local" else ")"),
+            f"{provenance['package']}; scenario sha256 {provenance['scenario_sha256'][:16]} ({self.scenario.source or 'built-in'})",
+            "rank correlations requested: " + (requested if isinstance(requested, str) else ", ".join(f"{k} {v:+.2f}" for k, v in requested.items())),
             "",
         ]
         labels = [("mean", lambda s: s["mean"]), ("sd", lambda s: s["sd"]), ("mean 95% CI +-", lambda s: s["mean_halfwidth"])]
-        labels += [(f"P{round(q * 100):g}", (lambda q: lambda s: s["percentiles"][q])(q)) for q in PERCENTILES]
+        labels += [(f"P{q * 100:g}", (lambda q: lambda s: s["percentiles"][q])(q)) for q in self.percentiles]
         labels += [("min", lambda s: s["min"]), ("max", lambda s: s["max"]), ("ES 5% (worst 5% mean)", lambda s: s["expected_shortfall"])]
         header = f"{'':<24}" + "".join(f"{_heading(name, currency):>20}" for name in self.outputs)
         lines.append(header)
@@ -325,13 +535,20 @@ class MonteCarloResult:
                 p = self.statistics[name]["exceed"][threshold]
                 half = self.statistics[name]["exceed_halfwidth"][threshold]
                 lines.append(f"P({name} > {threshold:g}) = {p:.2%} +- {half:.3g} (95% CI half-width)" + ("   <- the programme pays (feasible)" if name == "roq" else ""))
+        for name, thresholds in self.targets.items():
+            for threshold in thresholds:
+                if threshold == THRESHOLDS.get(name):
+                    continue
+                p = self.statistics[name]["exceed"][threshold]
+                half = self.statistics[name]["exceed_halfwidth"][threshold]
+                lines.append(f"P({name} > {threshold:g}) = {p:.2%} +- {half:.2%} (target; 95% Wilson interval)")
         nonfinite = {n: s["nonfinite"] for n, s in self.statistics.items() if s["nonfinite"]}
         if nonfinite:
             lines.append("Non-finite outputs left out: " + ", ".join(f"{n}: {c:,}" for n, c in nonfinite.items()))
         key = "roq" if "roq" in self.outputs else self.outputs[0]
         rows = [r for r in self.convergence if r["output"] == key]
         if rows:
-            lines += ["", f"Convergence of {key} (95% CI half-widths; they shrink like 1/sqrt(n)):"]
+            lines += ["", f"Convergence of {key} (95% CI half-widths of the mean: {self.interval_rule}; probability: Wilson):"]
             lines.append(f"{'samples':>12}{'mean':>14}{'+-':>12}" + (f"{'P(> ' + format(rows[0]['threshold'], 'g') + ')':>12}{'+-':>10}" if not math.isnan(rows[0]["threshold"]) else ""))
             for row in rows:
                 text = f"{row['samples']:>12,}{_format(key, row['mean']):>14}{_format(key, row['mean_ci95_halfwidth']):>12}"
@@ -339,7 +556,27 @@ class MonteCarloResult:
                     text += f"{row['probability']:>12.2%}{row['probability_ci95_halfwidth']:>10.3%}"
                 lines.append(text)
         lines.append("")
-        lines.append(f"Percentiles within {self.partial['relative_accuracy']:.2%} of the exact order statistic (DDSketch); means and probabilities exact.")
+        if self.retained.get("inputs"):
+            correlations = self.rank_correlations()
+            n_kept = int(correlations["scenarios"].max()) if len(correlations) else 0
+            if len(correlations):
+                lines.append(f"Rank correlations of the drawn inputs (Spearman, first {n_kept:,} scenarios): requested -> achieved")
+                lines += [f"  {r.input_1}~{r.input_2}: {r.requested:+.3f} -> {r.achieved:+.3f}" for r in correlations.itertuples(index=False)]
+                lines.append("")
+            try:
+                lines += [self.sample_sensitivity(key).summary(), ""]
+            except RoqInputError as error:
+                lines += [f"Sample sensitivity of {key}: not available ({error})", ""]
+        if self.percentile_method == "exact":
+            lines.append(f"Percentiles are exact order statistics of all {self.samples:,} scenarios (runs of up to {EXACT_PERCENTILE_LIMIT:,}); means and probabilities exact.")
+        else:
+            def worst(key):
+                return max((stats[key][q] / stats["percentile_se"][q] for name in self.outputs for stats in [self.statistics[name]]
+                            for q in self.percentiles if stats.get("percentile_se", {}).get(q, 0) > 0), default=math.nan)
+
+            lines.append(f"Percentiles from the streaming sketch (runs above {EXACT_PERCENTILE_LIMIT:,} scenarios), interpolated in buckets of "
+                         f"{2 * self.partial['relative_accuracy']:.2%} relative width: estimated error at most {worst('percentile_error_estimate'):.2g} x "
+                         f"their own sampling standard error (guaranteed: within the bucket, {worst('percentile_error_bound'):.2g} x); means and probabilities exact.")
         return "\n".join(lines)
 
 
@@ -415,7 +652,8 @@ def _checkpoint_rows(samples: int, merged: dict, outputs: tuple) -> list:
 
 def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | None = None, sampler: str | None = None, *,
                     chunk_size: int | None = None, outputs=None, progress: bool | None = None, workers: int | None = None,
-                    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY, engine=None, path_outputs=()) -> MonteCarloResult:
+                    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY, engine=None, path_outputs=(), percentiles=None,
+                    targets=None, exact_percentiles: bool | None = None, export_samples=None) -> MonteCarloResult:
     """Propagate a scenario's uncertain inputs through the ROQ model by Monte Carlo.
 
     Parameters
@@ -452,6 +690,20 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         year by year with the same mergeable partials, over every scenario (see
         :meth:`MonteCarloResult.path_statistics`). Default none: each one adds T
         per-year summaries per block, so it costs time only when asked for.
+    percentiles : sequence of float, optional
+        Percentiles to report, as fractions in (0, 1) (default P5, P10, P25, P50, P75,
+        P90, P95).
+    targets : mapping of str to sequence of float, optional
+        Output -> thresholds t: P(output > t) is counted over every scenario, with its
+        95% Wilson interval (e.g. ``{"npv_gain": [0.0]}``).
+    exact_percentiles : bool, optional
+        Keep every scalar output value and give exact percentiles (default: for runs of
+        at most :data:`EXACT_PERCENTILE_LIMIT` scenarios; True is refused above it, as
+        the values would not be bounded in memory).
+    export_samples : str or Path, optional
+        Stream every scenario's sampled inputs and scalar outputs, in scenario order, to
+        this ``.parquet`` (needs pyarrow) or ``.csv`` file as blocks complete (memory stays
+        flat). The caller makes the file safe (e.g. a temporary name moved at the end).
 
     Returns
     -------
@@ -491,7 +743,18 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
             per_year = ", ".join(n for n in MODEL_OUTPUTS if "_path" in n)
             raise RoqInputError("path_outputs", f"{name!r} is not a per-year model output (one of {per_year})")
     years = int(np.shape(scenario.evaluate_base(path_outputs)[path_outputs[0]])[-1]) if path_outputs else 0
-    thresholds = {name: (THRESHOLDS[name],) for name in outputs if name in THRESHOLDS}
+    percentiles = _check_percentiles(PERCENTILES if percentiles is None else percentiles)
+    targets = _check_targets(targets, outputs)
+    thresholds = {name: tuple(dict.fromkeys(((THRESHOLDS[name],) if name in THRESHOLDS else ()) + targets.get(name, ()))) for name in outputs}
+    thresholds = {name: values for name, values in thresholds.items() if values}
+    if exact_percentiles and samples > EXACT_PERCENTILE_LIMIT:
+        raise RoqInputError("exact_percentiles", f"are kept in memory only for runs of up to {EXACT_PERCENTILE_LIMIT:,} scenarios, got {samples:,}")
+    keep_values = samples <= EXACT_PERCENTILE_LIMIT if exact_percentiles is None else bool(exact_percentiles)
+    writer = None
+    if export_samples is not None:
+        from .sample_export import SampleWriter
+
+        writer = SampleWriter(export_samples, tuple(scenario.uncertain), outputs)
     n_blocks = samplers.block_count(samples)
     blocks_per_unit = max(1, chunk_size // samplers.BLOCK_SIZE)
     units = [tuple(range(start, min(start + blocks_per_unit, n_blocks))) for start in range(0, n_blocks, blocks_per_unit)]
@@ -499,13 +762,16 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     for distribution in scenario.uncertain.values():
         distribution.ppf(np.array([0.5]))  # build lazy tables before threads share them (and before pickling)
     job = _Job(scenario=scenario, samples=samples, seed=seed, sampler=sampler, outputs=outputs, chunk_size=chunk_size,
-               thresholds=thresholds, relative_accuracy=relative_accuracy, path_outputs=path_outputs)
+               thresholds=thresholds, relative_accuracy=relative_accuracy, path_outputs=path_outputs,
+               keep_values=keep_values, export=writer is not None)
 
     try:
         engine.start()  # a Dask cluster starts here, outside the timed run
     except BaseException:
         if owned:
             engine.close()
+        if writer is not None:
+            writer.close()
         raise
     started = time.perf_counter()
     bar = None
@@ -514,11 +780,23 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     folded = 0
     next_checkpoint = 1
 
+    retained: dict = {}
+    kept_values: list = []
+    block_means = {name: [] for name in outputs}
+
     def fold(result):
         nonlocal merged, folded, next_checkpoint
-        blocks, lengths, partials, prefix = result
+        blocks, lengths, partials, prefix, extras = result
         convergence.extend(prefix)
+        if "retained" in extras:
+            retained.update(inputs=extras["retained"][0], outputs=extras["retained"][1])
+        kept_values.extend(extras.get("values", ()))
+        for block, (inputs, values) in zip(blocks, extras.get("export", ())):
+            writer.write(block * samplers.BLOCK_SIZE, inputs, values)
         for block, length, partial in zip(blocks, lengths, partials):
+            if length == samplers.BLOCK_SIZE:  # full blocks: the independent replicates of lhs and sobol
+                for name in outputs:
+                    block_means[name].append(partial["outputs"][name]["mean"] if partial["outputs"][name]["count"] else math.nan)
             merged = partial if merged is None else merge_two(merged, partial)
             folded += 1
             if folded == next_checkpoint or folded == n_blocks:
@@ -541,8 +819,12 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
             bar.close()
         if owned:
             engine.close()
+        if writer is not None:
+            writer.close()
     elapsed = time.perf_counter() - started
-    statistics = finalize(merged)
+    statistics = finalize(merged, percentiles=percentiles)
+    _percentile_errors(statistics, merged, outputs, percentiles, kept_values)
+    interval_rule = _replicate_intervals(statistics, convergence, block_means, outputs, sampler)
     try:
         base = {k: float(v) for k, v in scenario.evaluate_base(outputs).items()}
     except RoqInputError:  # pragma: no cover - validated at load
@@ -550,5 +832,94 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     return MonteCarloResult(
         scenario=scenario, samples=samples, seed=seed, sampler=sampler, chunk_size=chunk_size, workers=used_workers,
         outputs=outputs, statistics=statistics, partial=merged, convergence=convergence, elapsed=elapsed, base=base,
-        engine=engine_name, path_outputs=path_outputs, years=years,
+        engine=engine_name, path_outputs=path_outputs, years=years, percentiles=percentiles, targets=targets, retained=retained,
+        percentile_method="exact" if keep_values else "sketch", interval_rule=interval_rule, block_means=block_means,
     )
+
+
+def _check_percentiles(percentiles) -> tuple:
+    try:
+        values = tuple(float(q) for q in percentiles)
+    except (TypeError, ValueError):
+        raise RoqInputError("percentiles", f"must be numbers between 0 and 1 (fractions, e.g. 0.05 for P5), got {percentiles!r}") from None
+    if not values or not all(0 < q < 1 for q in values):
+        raise RoqInputError("percentiles", f"must be fractions strictly between 0 and 1 (0.05 for P5), got {list(percentiles)}")
+    return tuple(sorted(dict.fromkeys(values)))
+
+
+def _check_targets(targets, outputs) -> dict:
+    checked = {}
+    for name, values in (targets or {}).items():
+        if name not in outputs:
+            raise RoqInputError("targets", f"{name!r} is not an output of this run (outputs: {', '.join(outputs)})")
+        values = (values,) if isinstance(values, (int, float)) else tuple(values)
+        for value in values:
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
+                raise RoqInputError("targets", f"{name}: thresholds must be finite numbers, got {value!r}")
+        checked[name] = tuple(float(v) for v in values)
+    return checked
+
+
+def _percentile_errors(statistics: dict, merged: dict, outputs, percentiles, kept_values: list) -> None:
+    """Exact percentiles (if the values were kept), the error bound of each percentile
+    (0 if exact, the sketch's relative accuracy x |P_q| otherwise) and an estimate of its
+    sampling standard error sqrt(q (1 - q) / n) / f(P_q), with the density f from the
+    quantiles at q +- d (d = min(0.01, q / 2, (1 - q) / 2))."""
+    from .statistics import _geometry, _quantile, quantile_error_estimate
+
+    geometry = _geometry(merged["relative_accuracy"], merged["min_magnitude"])
+    accuracy = merged["relative_accuracy"]
+    for name in outputs:
+        stats = statistics[name]
+        n = stats["count"]
+        if kept_values:
+            values = np.concatenate([piece[name] for piece in kept_values])
+            values = np.sort(values[np.isfinite(values)])
+            quantile = lambda q: float(values[max(1, math.ceil(round(q * n, 6))) - 1]) if n else math.nan  # noqa: E731 - inverted CDF
+            stats["percentiles"] = {q: quantile(q) for q in percentiles}
+            if n:
+                k = 0.05 * n
+                whole = int(math.floor(k))
+                stats["expected_shortfall"] = float((values[:whole].sum() + (k - whole) * (values[whole] if whole < n else 0.0)) / k)
+            stats["percentile_error_bound"] = {q: 0.0 for q in percentiles}
+            stats["percentile_error_estimate"] = {q: 0.0 for q in percentiles}
+        else:
+            quantile = lambda q: _quantile(merged["outputs"][name], q, geometry)  # noqa: E731
+            # guaranteed: the value lies in its bucket; estimated: the in-bucket density correction
+            stats["percentile_error_bound"] = {q: 2 * max(accuracy * abs(v), merged["min_magnitude"]) / (1 - accuracy) for q, v in stats["percentiles"].items()}
+            stats["percentile_error_estimate"] = {q: quantile_error_estimate(merged, name, q) for q in percentiles}
+        errors = {}
+        for q in percentiles:
+            d = min(0.01, q / 2, (1 - q) / 2)
+            spread = quantile(q + d) - quantile(q - d)
+            errors[q] = math.sqrt(q * (1 - q) / n) * spread / (2 * d) if n > 1 else math.nan
+        stats["percentile_se"] = errors
+
+
+def _replicate_intervals(statistics: dict, convergence: list, block_means: dict, outputs, sampler: str) -> str:
+    """Under lhs and sobol, replace the mean's z sd / sqrt(n) half-width by the Student t
+    interval over the independent full blocks (in the final statistics and in every
+    convergence row); returns the rule as one line for the reports."""
+    from scipy import stats as scipy_stats
+
+    if sampler not in samplers.REPLICATE_SAMPLERS:
+        for row in convergence:
+            row["interval"] = "z sd/sqrt(n)"
+        return "z sd / sqrt(n): plain Monte Carlo, independent draws (shrinks like 1/sqrt(n))"
+
+    def halfwidth(means) -> float:
+        means = np.asarray(means, dtype=float)
+        k = means.size
+        if k < 2 or not np.isfinite(means).all():
+            return math.nan
+        return float(scipy_stats.t.ppf(0.5 + 0.95 / 2, k - 1) * means.std(ddof=1) / math.sqrt(k))
+
+    for row in convergence:
+        k = row["samples"] // samplers.BLOCK_SIZE
+        row["mean_ci95_halfwidth"] = halfwidth(block_means[row["output"]][:k]) if row["output"] in block_means else math.nan
+        row["interval"] = f"t over {k} blocks" if k >= 2 else "needs 2 full blocks"
+    for name in outputs:
+        statistics[name]["mean_halfwidth"] = halfwidth(block_means[name])
+    k = len(block_means[outputs[0]]) if outputs else 0
+    return (f"Student t over {k} independent {sampler} blocks of {samplers.BLOCK_SIZE:,} scenarios (randomised replicates; "
+            "no rate assumed)" + ("" if k >= 2 else f": needs at least 2 full blocks ({2 * samplers.BLOCK_SIZE:,} scenarios)"))

@@ -15,11 +15,13 @@ results whatever the chunk size:
 - ``"lhs"``: Latin hypercube (McKay, Beckman & Conover 1979) stratified within each block:
   column j is (permutation of 0..length-1 + uniform jitter) / length, from the same
   keyed generator. Only the last, partial block of a run has fewer strata.
-- ``"sobol"``: one scrambled Sobol' sequence (``scipy.stats.qmc.Sobol``, 32 bits, linear
-  matrix scramble + digital shift seeded by ``SeedSequence(seed)``); block b takes points
-  ``[b * BLOCK_SIZE, b * BLOCK_SIZE + length)`` via ``fast_forward``. The whole run is
-  thus one prefix of one sequence; balance is best when ``samples`` is a power of two,
-  and at most 2**32 points exist.
+- ``"sobol"``: each block is its own scrambled Sobol' sequence (``scipy.stats.qmc.Sobol``,
+  32 bits, linear matrix scramble + digital shift seeded by
+  ``SeedSequence(seed, spawn_key=(b, 2))``), its first ``length`` points. Blocks are
+  thus independent randomised quasi-Monte Carlo replicates, like the Latin hypercube
+  blocks: the spread of the block means gives an honest interval for the run's mean
+  (a bootstrap or z sd / sqrt(n) would treat the points as independent and overstate
+  the error). A block's balance is best when it is full (2**16 points).
 
 Uniforms are strictly inside (0, 1) (a half-step offset), so unbounded inverse CDFs never
 return infinities. Iman-Conover correlation (if any) is applied per block with its own
@@ -52,7 +54,9 @@ BLOCK_SIZE = 2**16
 #: Sampler names.
 SAMPLERS = ("random", "lhs", "sobol")
 #: Streams of a block's seed sequence.
-UNIFORM_STREAM, CORRELATION_STREAM = 0, 1
+UNIFORM_STREAM, CORRELATION_STREAM, SOBOL_STREAM = 0, 1, 2
+#: Samplers whose blocks are independent randomised designs (intervals from block replicates).
+REPLICATE_SAMPLERS = ("lhs", "sobol")
 _SOBOL_BITS = 32
 
 
@@ -158,12 +162,7 @@ def uniform_block(sampler: str, seed: int, block_index: int, n_dims: int, size: 
 def _sobol_block(seed: int, block_index: int, n_dims: int, size: int) -> np.ndarray:
     from scipy.stats import qmc
 
-    start = int(block_index) * BLOCK_SIZE
-    if start + size > 2**_SOBOL_BITS:
-        raise RoqInputError("samples", f"the Sobol' sampler has at most 2**{_SOBOL_BITS} points")
-    engine = qmc.Sobol(n_dims, scramble=True, bits=_SOBOL_BITS, rng=np.random.default_rng(np.random.SeedSequence(int(seed))))
-    if start:
-        engine.fast_forward(start)
+    engine = qmc.Sobol(n_dims, scramble=True, bits=_SOBOL_BITS, rng=block_generator(seed, block_index, SOBOL_STREAM))
     with warnings.catch_warnings():
         # partial blocks are not powers of two; the balance caveat is documented above
         warnings.simplefilter("ignore", UserWarning)

@@ -295,6 +295,23 @@ class Scenario:
             lines.append("  rank correlations: " + ", ".join(pairs))
         return "\n".join(lines)
 
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the scenario's canonical content: the key/value table of
+        :meth:`to_rows` as JSON (floats in repr form), so two files that differ only in
+        comments, layout or key order hash the same, and any changed value does not."""
+        import hashlib
+        import json
+
+        def plain(value):
+            if isinstance(value, (np.floating, float)):
+                return repr(float(value))
+            if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
+                return repr(float(value))
+            return value
+
+        canonical = json.dumps([[plain(v) for v in row] for row in self.to_rows()], separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
     def to_rows(self) -> list[list]:
         """The scenario as a key/value table (the layout :func:`scenario_from_rows` reads).
 
@@ -390,6 +407,63 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     except UnicodeDecodeError:
         raise RoqInputError(str(path), "is not a UTF-8 text (TOML) file") from None
     return scenario_from_toml(text, source=str(path), base_dir=path.parent)
+
+
+#: Workbook files a scenario range can be read from.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def scenario_from_workbook(path: str | Path, cell_range: str, *, argument: str = "--range") -> Scenario:
+    """Read a scenario from a two-column key/value range of a workbook (saved values).
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.xlsx`` or ``.xlsm`` file (read with openpyxl; formulas give the values
+        Excel last saved).
+    cell_range : str
+        ``Sheet!A1:B40`` (quote sheet names with spaces: ``'My sheet'!A1:C40``); the
+        layout of :func:`scenario_from_rows` (key in the first column, values to its
+        right).
+    argument : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Scenario
+        With ``source`` ``"book.xlsx!Sheet!A1:B40"``.
+    """
+    import re
+
+    path = Path(path)
+    match = re.fullmatch(r"\s*(?:'((?:[^']|'')+)'|([^!']+))!\$?([A-Za-z]{1,3})\$?(\d+):\$?([A-Za-z]{1,3})\$?(\d+)\s*", cell_range or "")
+    if not match:
+        raise RoqInputError(argument, f"expected Sheet!A1:B40 (a sheet name and a cell range), got {cell_range!r}")
+    sheet_name = (match.group(1) or "").replace("''", "'") or match.group(2).strip()
+    first, last = f"{match.group(3)}{match.group(4)}".upper(), f"{match.group(5)}{match.group(6)}".upper()
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise RoqInputError(str(path), f"--range reads a workbook ({', '.join(WORKBOOK_SUFFIXES)}), not a {path.suffix or 'suffix-less'} file")
+    if not path.is_file():
+        raise RoqInputError(str(path), "no such workbook")
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # a damaged or non-workbook file: one line, no traceback
+        raise RoqInputError(str(path), f"cannot be read as a workbook ({type(error).__name__}: {error})") from None
+    try:
+        if sheet_name not in book.sheetnames:
+            from .distributions import closest
+
+            raise RoqInputError(argument, f"no sheet {sheet_name!r} in {path.name} (sheets: {', '.join(book.sheetnames)}){closest(sheet_name, book.sheetnames)}")
+        rows = [list(row) for row in book[sheet_name].iter_rows(min_row=int(match.group(4)), max_row=int(match.group(6)),
+                                                                min_col=openpyxl.utils.column_index_from_string(match.group(3).upper()),
+                                                                max_col=openpyxl.utils.column_index_from_string(match.group(5).upper()), values_only=True)]
+    finally:
+        book.close()
+    if not rows or len(rows[0]) < 2:
+        raise RoqInputError(argument, f"{cell_range} must be at least two columns wide (key, value)")
+    return scenario_from_rows(rows, source=f"{path.name}!{sheet_name}!{first}:{last}")
 
 
 def builtin_scenario() -> Scenario:

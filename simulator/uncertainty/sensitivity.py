@@ -117,12 +117,19 @@ METHODS = ("sobol", "morris", "fast", "delta", "pawn")
 BACKENDS = ("fast", "salib")
 #: Options each method accepts as keyword arguments, with their defaults.
 METHOD_OPTIONS = {
-    "sobol": {"ci_method": "bootstrap", "block_size": sobol_fast.DEFAULT_BLOCK_SIZE, "scramble": True},
+    "sobol": {"ci_method": "auto", "block_size": sobol_fast.DEFAULT_BLOCK_SIZE, "scramble": True, "sampler": "sobol", "replicates": 16},
     "morris": {"levels": 4, "optimal_trajectories": None, "local_optimization": True},
     "fast": {"M": 4},
     "delta": {"sampler": "latin"},
     "pawn": {"slices": 10, "sampler": "latin"},
 }
+#: Samplers of the base rows of Saltelli's design (``sampler=`` option of method "sobol").
+SOBOL_SAMPLERS = ("sobol", "lhs", "random")
+#: Interval methods of method "sobol": "auto" = "replicates" for the sobol and lhs
+#: samplers (whose rows are not independent), "bootstrap" for random rows.
+SOBOL_CI_METHODS = ("auto", "replicates", *sobol_fast.CI_METHODS)
+#: Fewest base rows per replicate (fewer replicates are used for small N).
+MIN_REPLICATE_ROWS = 8
 #: Largest number of design rows passed to the model in one call.
 MODEL_CHUNK_ROWS = 1 << 20
 #: Design rows per task when a SALib design is evaluated on Dask workers.
@@ -233,7 +240,8 @@ class SensitivityResult:
         sample_label = {"sobol": "Base samples (N):", "morris": "Trajectories:", "fast": "Samples per input:"}.get(self.method, "Samples:")
         if self.method == "sobol":
             ci = self.options.get("ci_method", "bootstrap")
-            ci_text = f"{ci} ({self.raw.get('num_resamples', '')} resamples)" if ci == "bootstrap" else ci
+            ci_text = (f"{ci} ({self.raw.get('num_resamples', '')} resamples)" if ci == "bootstrap"
+                       else f"t, {self.raw.get('replicates', '')} {self.raw.get('sampler', '')} replicates" if ci == "replicates" else ci)
         elif self.method == "pawn":
             ci_text = "none"
         else:
@@ -294,10 +302,18 @@ def _check_options(method: str, backend: str, samples, method_options: dict) -> 
             raise RoqInputError(key, f"is not an option of method {method!r} (its options: {listed})")
     options = {**allowed, **method_options}
     if method == "sobol":
-        if options["ci_method"] not in sobol_fast.CI_METHODS:
-            raise RoqInputError("ci_method", f"must be one of {', '.join(map(repr, sobol_fast.CI_METHODS))}, got {options['ci_method']!r}")
-        if backend == "salib" and options["ci_method"] != "bootstrap":
-            raise RoqInputError("ci_method", "'asymptotic' intervals need backend='fast' (SALib only bootstraps)")
+        if options["ci_method"] not in SOBOL_CI_METHODS:
+            raise RoqInputError("ci_method", f"must be one of {', '.join(map(repr, SOBOL_CI_METHODS))}, got {options['ci_method']!r}")
+        if options["sampler"] not in SOBOL_SAMPLERS:
+            raise RoqInputError("sampler", f"must be one of {', '.join(map(repr, SOBOL_SAMPLERS))} for method 'sobol', got {options['sampler']!r}")
+        if options["ci_method"] == "auto":
+            # quasi-random and stratified rows are not independent: a bootstrap over them
+            # overstates the error several times, independent replicates do not
+            options["ci_method"] = "bootstrap" if backend == "salib" or options["sampler"] == "random" else "replicates"
+        if backend == "salib" and (options["ci_method"] != "bootstrap" or options["sampler"] != "sobol"):
+            raise RoqInputError("ci_method" if options["ci_method"] != "bootstrap" else "sampler",
+                                "backend='salib' only bootstraps SALib's own Sobol' design; use backend='fast' for replicate or asymptotic intervals and other samplers")
+        options["replicates"] = _whole(options["replicates"], "replicates", 2)
         options["block_size"] = _whole(options["block_size"], "block_size", 1)
         if not isinstance(options["scramble"], (bool, np.bool_)):
             raise RoqInputError("scramble", f"must be True or False, got {options['scramble']!r}")
@@ -570,7 +586,12 @@ def run_sensitivity(
         cluster). Never changes the numbers.
     **method_options
         Per method (defaults in :data:`METHOD_OPTIONS`): sobol ``ci_method``
-        ("bootstrap" | "asymptotic"), ``block_size``, ``scramble``; morris ``levels``
+        ("auto" | "replicates" | "bootstrap" | "asymptotic"; "auto", the default, is
+        "replicates" for the sobol and lhs samplers and "bootstrap" for random rows),
+        ``sampler`` of the base rows ("sobol" | "lhs" | "random", see
+        :data:`SOBOL_SAMPLERS`), ``replicates`` (R independent randomised designs of N / R
+        base rows for the replicate intervals, default 16, fewer for N < 128 so that each
+        has >= 8 rows), ``block_size``, ``scramble``; morris ``levels``
         (even, default 4), ``optimal_trajectories``, ``local_optimization``; fast ``M``
         (interference factor, default 4); delta ``sampler`` ("latin" | "random");
         pawn ``slices`` (default 10), ``sampler``.
@@ -601,7 +622,7 @@ def run_sensitivity(
     >>> from scipy import stats
     >>> result = run_sensitivity(lambda x: x["x1"] + 2 * x["x2"],
     ...                          {"x1": stats.norm(0, 1), "x2": stats.norm(5, 0.5)},
-    ...                          "sobol", samples=1024, seed=3, output_name="y", second_order=False)
+    ...                          "sobol", samples=4096, seed=3, output_name="y", second_order=False)
     >>> result.table["S1"].round(2).tolist()
     [0.5, 0.5]
     """
@@ -702,6 +723,51 @@ def _sobol_rows(num_vars: int, first_row: int, n_rows: int, *, scramble: bool, s
         return engine.random(n_rows)
 
 
+def _replicate_count(samples: int, options: dict) -> int:
+    """Replicates of a replicate-interval analysis: the option, fewer if N is small (>= 8 rows each)."""
+    if options["ci_method"] != "replicates":
+        return 1
+    count = min(options["replicates"], samples // MIN_REPLICATE_ROWS)
+    if count < 2:
+        raise RoqInputError("samples", f"replicate intervals need at least {2 * MIN_REPLICATE_ROWS} base rows (2 replicates of {MIN_REPLICATE_ROWS}), got {samples}")
+    if samples % count:
+        raise RoqInputError("replicates", f"must divide samples ({samples}) so every replicate has the same number of base rows, got {count}; use a power of two such as 16")
+    return count
+
+
+def _base_rows(job, replicate: int, first_row: int, n_rows: int) -> np.ndarray:
+    """Base rows ``[A | B]`` (unit hypercube, inside (0, 1)) ``first_row .. first_row + n_rows - 1`` of one replicate.
+
+    * ``sobol``: the scrambled Sobol' sequence of the replicate (one replicate: SALib's
+      own sequence and seed; several: independent scrambles seeded
+      ``SeedSequence(seed, spawn_key=(r,))``), fast-forwarded, each point moved to the
+      centre of its 2**-30 grid cell;
+    * ``lhs``: one Latin hypercube of the replicate's rows (McKay et al. 1979), its own
+      generator per replicate (a block is always a whole replicate);
+    * ``random``: independent uniforms, generated 4,096 rows at a time from generators
+      keyed by (replicate, row // 4096), so any block size gives the same rows.
+    """
+    D2 = 2 * len(job.names)
+    if job.sampler == "sobol":
+        seed = job.sample_seed if job.replicates == 1 else np.random.default_rng(np.random.SeedSequence(job.sample_seed, spawn_key=(replicate,)))
+        return _sobol_rows(D2 // 2, first_row, n_rows, scramble=job.scramble, seed=seed) + _SOBOL_HALF_CELL
+    if job.sampler == "lhs":
+        rng = np.random.default_rng(np.random.SeedSequence(job.sample_seed, spawn_key=(replicate,)))
+        jitter = rng.random((n_rows, D2)) + 2.0**-54
+        ranks = np.argsort(rng.random((n_rows, D2)), axis=0)
+        return (ranks + jitter) / n_rows
+    out = np.empty((n_rows, D2))
+    row, filled = first_row, 0
+    while filled < n_rows:
+        key, offset = divmod(row, 4096)
+        take = min(4096 - offset, n_rows - filled)
+        rng = np.random.default_rng(np.random.SeedSequence(job.sample_seed, spawn_key=(replicate, key)))
+        out[filled:filled + take] = (rng.random((4096, D2)) + 2.0**-54)[offset:offset + take]
+        filled += take
+        row += take
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class _SobolJob:
     """Settings shared by every block of a streaming Sobol' analysis (sent to each Dask worker once)."""
@@ -717,20 +783,21 @@ class _SobolJob:
     num_resamples: int
     analysis_seed: int | None
     moments: bool
+    sampler: str = "sobol"
+    replicates: int = 1
 
 
-def _sobol_design_outputs(job: _SobolJob, first_row: int, n_rows: int) -> np.ndarray:
-    """Model outputs of Saltelli's design for base rows ``first_row .. first_row + n_rows - 1``."""
+def _sobol_design_outputs(job: _SobolJob, first_row: int, n_rows: int, replicate: int = 0) -> np.ndarray:
+    """Model outputs of Saltelli's design for base rows ``first_row .. first_row + n_rows - 1`` of a replicate."""
     D = len(job.names)
     step = 2 * D + 2 if job.second_order else D + 2
     rows_per_call = max(1, MODEL_CHUNK_ROWS // step)
-    base = _sobol_rows(D, first_row, n_rows, scramble=job.scramble, seed=job.sample_seed)
+    # inside (0, 1) (Sobol' points at their grid cells' centres), so unbounded ppf stays finite
+    base = _base_rows(job, replicate, first_row, n_rows)
     Y = np.empty(n_rows * step)
     for start in range(0, n_rows, rows_per_call):
         stop = min(start + rows_per_call, n_rows)
         unit = sobol_fast.cross_sample(base[start:stop], job.second_order)
-        # centre of each 2^-30 grid cell: never 0 or 1, so unbounded ppf stays finite
-        unit += _SOBOL_HALF_CELL
         values = {name: _ppf(job.inputs[name], unit[:, i], name) for i, name in enumerate(job.names)}
         del unit
         Y[start * step : stop * step] = _call_model(job.model, values, job.output_name, (first_row + start) * step)
@@ -738,21 +805,21 @@ def _sobol_design_outputs(job: _SobolJob, first_row: int, n_rows: int) -> np.nda
 
 
 def _sobol_block(job: _SobolJob, rows: tuple) -> sobol_fast.SobolPartial:
-    """Task: build, evaluate and reduce one block of base rows to a :class:`sobol_fast.SobolPartial`."""
-    first_row, n_rows = rows
-    Y = _sobol_design_outputs(job, first_row, n_rows)
+    """Task: build, evaluate and reduce one block ``(replicate, first_row, n_rows, global_row)`` of base rows."""
+    replicate, first_row, n_rows, global_row = rows
+    Y = _sobol_design_outputs(job, first_row, n_rows, replicate)
     A, B, AB, BA = sobol_fast.split_outputs(Y, len(job.names), job.second_order)
-    return sobol_fast.sobol_partial(A, B, AB, BA, shift=job.shift, first_row=first_row, num_resamples=job.num_resamples,
+    return sobol_fast.sobol_partial(A, B, AB, BA, shift=job.shift, first_row=global_row, num_resamples=job.num_resamples,
                                     seed=job.analysis_seed, moments=job.moments)
 
 
 def _sobol_first_block(job: _SobolJob, rows: tuple) -> tuple:
     """Task: the first block, whose output mean becomes every block's shift; ``(shift, partial)``."""
-    first_row, n_rows = rows
-    Y = _sobol_design_outputs(job, first_row, n_rows)
+    replicate, first_row, n_rows, global_row = rows
+    Y = _sobol_design_outputs(job, first_row, n_rows, replicate)
     shift = float(Y.mean())
     A, B, AB, BA = sobol_fast.split_outputs(Y, len(job.names), job.second_order)
-    partial = sobol_fast.sobol_partial(A, B, AB, BA, shift=shift, first_row=first_row, num_resamples=job.num_resamples,
+    partial = sobol_fast.sobol_partial(A, B, AB, BA, shift=shift, first_row=global_row, num_resamples=job.num_resamples,
                                        seed=job.analysis_seed, moments=job.moments)
     return shift, partial
 
@@ -781,23 +848,38 @@ def _sobol(*, model, inputs, names, problem, samples, options, second_order, num
         # subtracts one shift so that sums of squares keep their digits (finalize
         # centres exactly): the output mean of the first block, which therefore runs first.
         asymptotic = options["ci_method"] == "asymptotic"
+        replicated = options["ci_method"] == "replicates"
+        replicates = _replicate_count(samples, options)
         job = _SobolJob(model=model, inputs=inputs, names=tuple(names), output_name=output_name, second_order=second_order,
                         scramble=options["scramble"], sample_seed=sample_seed, shift=math.nan,
-                        num_resamples=0 if asymptotic else num_resamples, analysis_seed=analysis_seed, moments=asymptotic)
-        block = options["block_size"]
-        blocks = [(start, min(block, samples - start)) for start in range(0, samples, block)]
-        ((shift, merged),) = list(engine.map_ordered(_sobol_first_block, blocks[:1], context=job, label="sobol-first"))
+                        num_resamples=0 if asymptotic or replicated else num_resamples, analysis_seed=analysis_seed, moments=asymptotic,
+                        sampler=options["sampler"], replicates=replicates)
+        rows = samples // replicates
+        # a Latin hypercube is one design of all its replicate's rows: one block each
+        block = rows if options["sampler"] == "lhs" else options["block_size"]
+        blocks = [(r, start, min(block, rows - start), r * rows + start) for r in range(replicates) for start in range(0, rows, block)]
+        ((shift, first),) = list(engine.map_ordered(_sobol_first_block, blocks[:1], context=job, label="sobol-first"))
         job = replace(job, shift=shift)
-        for partial in engine.map_ordered(_sobol_block, blocks[1:], context=job, label="sobol"):
-            merged = sobol_fast.merge([merged, partial])
+        merged = [first]  # one merged partial per replicate, in block order
+        for (r, *_), partial in zip(blocks[1:], engine.map_ordered(_sobol_block, blocks[1:], context=job, label="sobol")):
+            if r < len(merged):
+                merged[r] = sobol_fast.merge([merged[r], partial])
+            else:
+                merged.append(partial)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            raw = sobol_fast.finalize(merged, conf_level=conf_level, ci_method=options["ci_method"])
+            if replicated:
+                raw = sobol_fast.finalize_replicates(merged, conf_level=conf_level)
+                merged = sobol_fast.merge(merged)
+            else:
+                (merged,) = merged
+                raw = sobol_fast.finalize(merged, conf_level=conf_level, ci_method=options["ci_method"])
         notes.extend(" ".join(str(w.message).split()) for w in caught)
         count = merged.output_count
         mean_shifted = merged.output_sum / count
         output_stats = (int(count), shift + mean_shifted, math.sqrt(max(merged.output_sumsq / count - mean_shifted**2, 0.0)))
     raw["num_resamples"] = num_resamples if options["ci_method"] == "bootstrap" else 0
+    raw["sampler"] = options["sampler"]
     table = pd.DataFrame({"input": names, "S1": raw["S1"], "S1_conf": raw["S1_conf"], "ST": raw["ST"], "ST_conf": raw["ST_conf"]})
     pairs = None
     if second_order:
@@ -807,6 +889,10 @@ def _sobol(*, model, inputs, names, problem, samples, options, second_order, num
         notes.append("Confidence intervals: Poisson bootstrap (equivalent to SALib's bootstrap; different random numbers).")
     elif options["ci_method"] == "asymptotic":
         notes.append("Confidence intervals: asymptotic (delta method) standard errors.")
+    elif options["ci_method"] == "replicates":
+        notes.append(f"Confidence intervals: Student t across {raw['replicates']} independent {options['sampler']} replicates of "
+                     f"{samples // raw['replicates']:,} base rows each (indices from all rows pooled); a bootstrap would treat "
+                     "quasi-random or stratified rows as independent and overstate the error.")
     return _ranked(table, "ST"), pairs, raw, output_stats
 
 

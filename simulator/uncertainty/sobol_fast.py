@@ -48,6 +48,19 @@ Asymptotic intervals
     normalising mean as fixed. It needs no random numbers, so it is the natural choice
     across Dask workers.
 
+Replicate intervals (quasi-random and Latin hypercube designs)
+    The bootstrap and the delta method treat base rows as independent draws. Rows of a
+    scrambled Sobol' sequence or of a Latin hypercube are not: they are negatively
+    dependent by construction, so those intervals come out several times too wide
+    (over 200 seeds at N = 1024 they covered the truth every time). For such designs
+    :func:`finalize_replicates` takes R independently randomised designs (independent
+    scrambles, independent Latin hypercubes) of N / R base rows each, one partial per
+    replicate: the indices are those of all rows pooled, and the half-width is
+    ``t_(R-1) sd_r / sqrt(R)``, the Student t interval of the mean of R independent
+    replicate estimates (Owen 2013, Monte Carlo theory, methods and examples, ch. 17;
+    L'Ecuyer & Lemieux 2002). Its coverage is checked by the test suite on the Ishigami
+    function for the random, lhs and sobol samplers.
+
 Distributed use (Dask or any map-reduce)
     Split the ``N`` base rows into blocks. Each task evaluates its block of the design
     (:func:`cross_sample` of rows ``i..j`` of :func:`sobol_base`), splits the outputs with
@@ -111,6 +124,7 @@ __all__ = [
     "analyze",
     "cross_sample",
     "finalize",
+    "finalize_replicates",
     "merge",
     "poisson_weights",
     "saltelli_design",
@@ -635,6 +649,81 @@ def merge(partials) -> SobolPartial:
     )
 
 
+def _point(partial: SobolPartial) -> np.ndarray:
+    """Point estimates (S1, ST, S2 in :meth:`_Layout.coefficients` order) of merged sums; zeros for a constant output."""
+    layout = _Layout(partial.num_vars, partial.calc_second_order)
+    mean_u = partial.output_sum / partial.output_count
+    output_var = max(partial.output_sumsq / partial.output_count - mean_u**2, 0.0)
+    C = layout.coefficients(mean_u)
+    if output_var == 0 or (partial.ab_max - partial.ab_min) / math.sqrt(output_var) <= _EPS:
+        return np.zeros(C.shape[1])
+    return _indices(layout, C, partial.sums[None, :], output_var)[0][0]
+
+
+def _layout_result(partial: SobolPartial, point: np.ndarray, conf: np.ndarray) -> dict:
+    D = partial.num_vars
+    result = {"S1": point[:D].copy(), "S1_conf": conf[:D].copy(), "ST": point[D : 2 * D].copy(), "ST_conf": conf[D : 2 * D].copy()}
+    if partial.calc_second_order:
+        j, k = _Layout(D, True).pairs
+        S2 = np.full((D, D), np.nan)
+        S2_conf = np.full((D, D), np.nan)
+        S2[j, k] = point[2 * D :]
+        S2_conf[j, k] = conf[2 * D :]
+        result["S2"], result["S2_conf"] = S2, S2_conf
+    return result
+
+
+def finalize_replicates(replicates, conf_level: float = 0.95) -> dict:
+    """Sobol' indices with intervals from independent randomised replicates of the design.
+
+    Parameters
+    ----------
+    replicates : sequence of SobolPartial
+        One merged partial per replicate (R >= 2), each over the base rows of an
+        independently randomised design (its own scramble or Latin hypercube), all with
+        one ``shift`` and disjoint global row ranges.
+    conf_level : float
+        Confidence level in (0, 1).
+
+    Returns
+    -------
+    dict
+        As :func:`finalize`: the indices of all replicates' rows pooled; ``*_conf`` is
+        ``t_(R-1, (1+conf_level)/2) x sd(replicate indices) / sqrt(R)``. Also
+        ``replicates`` (R) and ``replicate_S1``, ``replicate_ST`` (R x D: each
+        replicate's own estimates).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from simulator.uncertainty import sobol_fast as sf
+    >>> rng = np.random.default_rng(0)
+    >>> parts = []
+    >>> for r in range(10):
+    ...     X = sf.saltelli_design(2, 256, calc_second_order=False, seed=int(rng.integers(2**31)))
+    ...     A, B, AB, _ = sf.split_outputs(X[:, 0] + 2 * X[:, 1], 2, False)
+    ...     parts.append(sf.sobol_partial(A, B, AB, shift=1.5, first_row=256 * r))
+    >>> Si = sf.finalize_replicates(parts)
+    >>> np.round(Si["ST"], 2), bool((Si["ST_conf"] < 0.02).all())
+    (array([0.2, 0.8]), True)
+    """
+    from scipy import stats
+
+    replicates = list(replicates)
+    if len(replicates) < 2 or not all(isinstance(p, SobolPartial) for p in replicates):
+        raise RoqInputError("replicates", f"needs at least 2 SobolPartial objects (one per independent replicate), got {len(replicates)}")
+    conf_level = _check_conf_level(conf_level)
+    pooled = merge(replicates)
+    point = _point(pooled)
+    each = np.array([_point(p) for p in replicates])
+    R = len(replicates)
+    conf = stats.t.ppf(0.5 + conf_level / 2, R - 1) * each.std(axis=0, ddof=1) / math.sqrt(R)
+    result = _layout_result(pooled, point, conf)
+    D = pooled.num_vars
+    result.update(replicates=R, replicate_S1=each[:, :D], replicate_ST=each[:, D : 2 * D])
+    return result
+
+
 def _indices(layout: _Layout, C: np.ndarray, sums: np.ndarray, output_var: float):
     """Indices (m x n_indices) from feature sums (m x K); returns also V and numerators."""
     z = sums / sums[:, :1]
@@ -706,15 +795,7 @@ def finalize(partial: SobolPartial, conf_level: float = 0.95, ci_method: str = "
             gradient = C / V[0] - np.outer(grad_V, L[0] / V[0] ** 2)
             variance = np.einsum("ki,kl,li->i", gradient, covariance, gradient) / n_rows
             conf = z_value * np.sqrt(np.clip(variance, 0.0, None)) if ok[0] else np.zeros(n_indices)
-    result = {"S1": point[:D].copy(), "S1_conf": conf[:D].copy(), "ST": point[D : 2 * D].copy(), "ST_conf": conf[D : 2 * D].copy()}
-    if partial.calc_second_order:
-        j, k = layout.pairs
-        S2 = np.full((D, D), np.nan)
-        S2_conf = np.full((D, D), np.nan)
-        S2[j, k] = point[2 * D :]
-        S2_conf[j, k] = conf[2 * D :]
-        result["S2"], result["S2_conf"] = S2, S2_conf
-    return result
+    return _layout_result(partial, point, conf)
 
 
 # --------------------------------------------------------------------------------------

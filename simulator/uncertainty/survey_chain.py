@@ -52,7 +52,10 @@ from ..roq.survey_retention import (
     survey_retention,
 )
 
-__all__ = ["CHAIN_INPUTS", "SurveyChain", "read_chain"]
+__all__ = ["CHAIN_INPUTS", "SurveyChain", "read_chain", "chain_inputs", "chain_spending", "chain_portfolio"]
+
+#: Most scenarios a spending or portfolio analysis draws.
+MAXIMUM_CHAIN_SCENARIOS = 10**6
 
 #: Inputs of the chain that are not model inputs; each can be uncertain.
 CHAIN_INPUTS: dict[str, ModelInput] = {
@@ -266,3 +269,72 @@ def read_chain(data: Mapping, source: str, base_dir: str | Path | None, model: M
             raise _error(source, f"model.{conflicting[0]}", "is set by the [programme] section (the programme arm comes from the shifted survey mix); remove it")
     chain = SurveyChain(table, point, convention, respondents, has_programme, dimension, tuple(tuple(r) for r in spec))
     return chain, base
+
+
+def chain_inputs(scenario, samples: int, seed: int | None = None) -> tuple:
+    """``(model inputs, survey mix, driver)`` of ``samples`` draws of a scenario with [survey] and [programme]."""
+    if scenario.chain is None or not scenario.chain.programme:
+        raise RoqInputError(scenario.source or "scenario", "needs [survey] and [programme] sections (the driver model); see simulator/data/survey_chain_scenario.toml")
+    samples = int(samples)
+    if not 1 <= samples <= MAXIMUM_CHAIN_SCENARIOS:
+        raise RoqInputError("samples", f"must be from 1 to {MAXIMUM_CHAIN_SCENARIOS:,} scenarios, got {samples:,}")
+    raw = scenario.draw(0, samples, seed=seed, samples=samples, raw=True)
+    return scenario.chain.split(raw)
+
+
+def _triangular(values, size: int, rng) -> np.ndarray:
+    low, mode, high = (float(v) for v in values)
+    if not 0 <= low <= mode <= high:
+        raise RoqInputError("triangular", f"needs 0 <= min <= mode <= max, got {low:g}, {mode:g}, {high:g}")
+    return rng.triangular(low, mode, high, size) if high > low else np.full(size, mode)
+
+
+def chain_spending(scenario, *, spend_max: float, max_effect=(0.5, 0.74, 1.0), half_spend=(2e7, 4e7, 8e7),
+                   initial_cost: float = 0.0, samples: int = 20_000, seed: int | None = None, points: int = 51):
+    """Spending analysis of a chain scenario with a saturating response of uncertain size and speed.
+
+    ``max_effect`` (gap points closed with unlimited spend) and ``half_spend`` (annual
+    spend that buys half of it) are triangular (min, mode, max); the driver model and
+    everything else come from the scenario. See :func:`simulator.roq.spending.spending_analysis`.
+    """
+    from ..roq.spending import spending_analysis
+
+    model, mix, driver = chain_inputs(scenario, samples, seed)
+    rng = np.random.default_rng(np.random.SeedSequence([scenario.run.seed if seed is None else int(seed), 14]))
+    try:
+        effect = _triangular(max_effect, samples, rng)
+    except RoqInputError as error:
+        raise RoqInputError("max_effect", error.problem) from None
+    try:
+        half = _triangular(half_spend, samples, rng)
+    except RoqInputError as error:
+        raise RoqInputError("half_spend", error.problem) from None
+    if np.any(half <= 0):
+        raise RoqInputError("half_spend", "must be > 0 (the annual spend that buys half the maximum effect)")
+    model.pop("annual_cost", None)
+    model["initial_cost"] = float(initial_cost)
+    return spending_analysis(model, mix, driver_coefficient=driver["driver_coefficient"], satisfaction_sd=driver["satisfaction_sd"],
+                             spend_max=spend_max, max_effect=effect, rate=np.log(2.0) / half, points=points,
+                             currency=scenario.currency or "Rp")
+
+
+def chain_portfolio(scenario, programme_rows=None, *, samples: int = 20_000, seed: int | None = None):
+    """A :class:`~simulator.roq.portfolio.PortfolioProblem` on a chain scenario's draws.
+
+    ``programme_rows`` is a table with a header row (see
+    :func:`simulator.roq.portfolio.programmes_from_rows`); None: Singgih's seven programmes
+    with the example's assumed gaps and drivers, the scenario's own driver coefficient
+    replacing the example's for its [programme] dimension.
+    """
+    from ..roq.portfolio import SINGGIH_EXAMPLE_DRIVERS, PortfolioProblem, programmes_from_rows, singgih_programmes
+
+    model, mix, driver = chain_inputs(scenario, samples, seed)
+    seed = scenario.run.seed if seed is None else int(seed)
+    if programme_rows is not None:
+        programmes, gaps, coefficients = programmes_from_rows(programme_rows, scenarios=samples, seed=seed)
+    else:
+        programmes = singgih_programmes(samples, seed=seed)
+        gaps, coefficients = dict(SINGGIH_EXAMPLE_DRIVERS["gaps"]), dict(SINGGIH_EXAMPLE_DRIVERS["driver_coefficients"])
+        if scenario.chain.dimension and "driver_coefficient" in driver:
+            coefficients[scenario.chain.dimension] = driver["driver_coefficient"]
+    return PortfolioProblem(programmes, model, mix, gaps=gaps, driver_coefficients=coefficients, satisfaction_sd=driver["satisfaction_sd"])
