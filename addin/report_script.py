@@ -30,6 +30,7 @@ from pathlib import Path
 import xlwings as xw
 
 from simulator.errors import RoqInputError
+from simulator.reports.export import number_formats, table_with_units
 
 __all__ = ["SCENARIO_SHEET", "RESULTS_SHEET", "EXCEL_SAMPLES", "PICTURE_DPI", "scenario_from_book", "result_blocks", "render_pictures",
            "run_report", "roq_report", "main"]
@@ -43,7 +44,7 @@ EXCEL_SAMPLES = 2**16
 #: Picture resolution: a 10 x 5.6 in chart becomes 800 x 448 pixels, about 8 columns x 22 rows.
 PICTURE_DPI = 80
 _PICTURE_COLUMN = "K"
-_PICTURE_ROWS = 25  # rows between pictures (448 px at the default 20 px row height, plus a gap)
+_PICTURE_ROWS = 25  # rows between slide-sized pictures (448 px at the default 20 px row height, plus a gap); taller ones take more
 
 
 def _sheet(book, name: str):
@@ -69,7 +70,8 @@ def scenario_from_book(book):
         scenario = builtin_scenario().with_run(samples=EXCEL_SAMPLES)
         template = book.sheets.add(SCENARIO_SHEET, after=book.sheets[len(book.sheets) - 1])
         template["A1"].value = scenario.to_rows()
-        return scenario, f"the built-in seed-001 scenario (written to a new sheet {SCENARIO_SHEET!r} to edit and rerun)"
+        return scenario, (f"the built-in scenario of Singgih's Return-on-Quality case study of an insurer "
+                          f"(written to a new sheet {SCENARIO_SHEET!r} to edit and rerun)")
     rows = sheet.used_range.options(ndim=2).value
     if not rows or all(all(cell is None for cell in row) for row in rows):
         raise RoqInputError(SCENARIO_SHEET, "sheet is empty: put key | value rows there (model.churn | 0.095, ...)")
@@ -110,6 +112,14 @@ def render_pictures(data, directory, dpi: int = PICTURE_DPI) -> list:
     return [(name, save_figure(figure, directory / f"{name}.png", dpi=dpi)) for name, figure in report_figures(data).items()]
 
 
+def _rows_for(path) -> int:
+    """Rows a PNG picture covers at the default 20-pixel row height, plus a gap (charts differ in height)."""
+    import struct
+
+    height = struct.unpack(">I", Path(path).read_bytes()[20:24])[0]
+    return max(_PICTURE_ROWS, math.ceil(height / 20) + 3)
+
+
 def _clean(frame):
     """Cells Excel can take: text for arrays, None for NaN (blank cells)."""
     import numpy as np
@@ -122,6 +132,23 @@ def _clean(frame):
             for value in out[column]
         ]
     return out
+
+
+def _set_formats(sheet, first_row: int, shown, formats: dict) -> None:
+    """Number formats of a written table (% for fractions, "Rp" #,##0 for money, 0.000 for ROQ),
+    a column at a time, or a cell at a time where the unit is that of the row."""
+    from xlwings.utils import col_name
+
+    for j, header in enumerate(shown.columns):
+        fmt = formats.get(header)
+        if fmt is None or not len(shown):
+            continue
+        column = col_name(j + 1)
+        if isinstance(fmt, str):
+            sheet[f"{column}{first_row}:{column}{first_row + len(shown) - 1}"].number_format = fmt
+        else:
+            for i, cell_format in enumerate(fmt):
+                sheet[f"{column}{first_row + i}"].number_format = cell_format
 
 
 def run_report(book, *, samples: int | None = None, sensitivity_samples: int = 512):
@@ -153,23 +180,28 @@ def run_report(book, *, samples: int | None = None, sensitivity_samples: int = 5
         old.delete()
     sheet = book.sheets.add(RESULTS_SHEET, after=book.sheets[len(book.sheets) - 1])
     mc = data.monte_carlo
-    sheet["A1"].value = f"ROQ report: {scenario.name}"
+    sheet["A1"].value = f"ROQ report: {data.title}"
     sheet["A1"].font.bold = True
     p = mc.probability("roq") if "roq" in mc.outputs else math.nan
     sheet["A2"].value = (f"Scenario from {source}; {mc.samples:,} Monte Carlo scenarios (sampler {mc.sampler}, seed {mc.seed}); "
-                         f"base ROQ {data.base_roq:.3f}; P(ROQ > 1) = {p:.1%}")
+                         f"base ROQ {data.base_roq:.3f}; {data.probability_line() or f'P(ROQ > 1) = {p:.1%}'}")
     row = 4
     for note in data.notes:
         sheet[f"A{row}"].value = note
         row += 1
+    currency = scenario.currency or "IDR"
     for title, frame in result_blocks(data):
         sheet[f"A{row}"].value = title
         sheet[f"A{row}"].font.bold = True
-        sheet[f"A{row + 1}"].options(index=False).value = _clean(frame)
+        shown = table_with_units(frame, currency)  # headers name their units ("mean (ratio)", "base (Rp)")
+        sheet[f"A{row + 1}"].options(index=False).value = _clean(shown)
+        _set_formats(sheet, row + 2, shown, number_formats(frame, currency))
         row += len(frame) + 3
     with tempfile.TemporaryDirectory(prefix="roq-report-") as directory:
-        for k, (name, path) in enumerate(render_pictures(data, directory)):
-            sheet.pictures.add(str(path), name=name, anchor=sheet[f"{_PICTURE_COLUMN}{1 + k * _PICTURE_ROWS}"])
+        top = 1
+        for name, path in render_pictures(data, directory):
+            sheet.pictures.add(str(path), name=name, anchor=sheet[f"{_PICTURE_COLUMN}{top}"])
+            top += _rows_for(path)
     return sheet
 
 

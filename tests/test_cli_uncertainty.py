@@ -73,7 +73,7 @@ def run_cli(argv, capsys):
 def test_simulate_builtin_prints_summary(capsys):
     code, out, err = run_cli(["simulate", "--samples", "2**16", "--seed", "4"], capsys)
     assert code == 0, err
-    assert "Monte Carlo: Seed 001" in out and "65,536 scenarios, sampler random, seed 4" in out
+    assert "Monte Carlo: Singgih's insurer ROQ case" in out and "Why this is not the paper's ROQ: ROQ 3.72" in out and "65,536 scenarios, sampler random, seed 4" in out
     assert "P(roq > 1)" in out and "Convergence of roq" in out
 
 
@@ -182,7 +182,7 @@ def test_malformed_file_through_a_real_process(tmp_path):
 def test_sensitivity_methods_on_the_builtin_scenario(method, samples, capsys):
     code, out, err = run_cli(["sensitivity", "--method", method, "--samples", samples, "--resamples", "20"], capsys)
     assert code == 0, err
-    assert "Scenario: Seed 001" in out
+    assert "Scenario: Singgih's insurer ROQ case" in out
     # margin drives ROQ most in the built-in scenario, whatever the method
     table_line = next(line for line in out.splitlines() if line.strip().startswith("margin"))
     assert table_line.rstrip().endswith(" 1")

@@ -31,13 +31,14 @@ def scenario():
 def test_roq_report_writes_every_chart_in_every_format(tmp_path, capsys):
     out = tmp_path / "report"
     status = cli.main(["report", "--out", str(out), "--format", "png,svg,pdf,xlsx", "--samples", "4096", "--seed", "3",
-                       "--sensitivity-samples", "64", "--dpi", "100", "--survey", "seed002"])
+                       "--sensitivity-samples", "64", "--dpi", "60", "--survey", "seed002"])
     assert status == 0
     printed = capsys.readouterr().out
     assert "P(ROQ > 1)" in printed
-    charts = ["roq_distribution", "market_share_fan", "tornado", "spider", "sobol_indices", "sobol_second_order", "morris",
-              "two_way", "discount_curve", "ipa_quadrants", "servqual_gaps"]
-    expected = {f"{name}.{kind}" for name in charts for kind in ("png", "svg", "pdf")} | {"roq_report.xlsx"}
+    charts = ["summary_roq", "summary_npv_gain", "summary_final_market_share", "roq_distribution", "npv_gain_distribution",
+              "market_share_fan", "with_without", "convergence", "input_distributions", "sample_tornado", "scatter_drivers",
+              "tornado", "spider", "sobol_indices", "morris", "two_way", "discount_curve", "ipa_quadrants", "servqual_gaps"]
+    expected = {f"{name}.{kind}" for name in charts for kind in ("png", "svg", "pdf")} | {"roq_report.xlsx", "roq_report.pdf"}
     assert {p.name for p in out.iterdir()} == expected
     for path in out.iterdir():
         check_file(path)
@@ -46,7 +47,7 @@ def test_roq_report_writes_every_chart_in_every_format(tmp_path, capsys):
 
 def test_roq_report_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
     assert cli.main(["report", "--out", str(tmp_path), "--format", "png,gif"]) == 2
-    assert capsys.readouterr().err.strip() == "roq: error: --format: unknown format 'gif'; choose from png, svg, pdf, xlsx"
+    assert capsys.readouterr().err.strip() == "roq: error: --format: unknown format 'gif'; choose from png, svg, pdf, xlsx, csv"
     assert cli.main(["report", str(tmp_path / "missing.toml"), "--out", str(tmp_path)]) == 2
     assert "no such scenario file" in capsys.readouterr().err
     file = tmp_path / "a-file"

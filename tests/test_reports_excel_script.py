@@ -68,12 +68,14 @@ def test_tables_are_written_as_ranges(actions):
     for title in ("Monte Carlo summary", "One-way sweep (tornado data: inputs at P10 / P90)", "Sobol' indices of ROQ",
                   "Morris screening of ROQ", "Break-even values (ROQ = 1)", "Scenario inputs"):
         assert title in headings
-    summary = next(v for v in values if v[0][:3] == ["output", "count", "mean"])
+    summary = next(v for v in values if v[0][:4] == ["output", "shown in", "count", "mean"])  # headers with units
     rows = {row[0]: dict(zip(summary[0], row)) for row in summary[1:]}
     reference = run_monte_carlo(builtin_scenario().with_run(samples=SAMPLES, seed=21), progress=False)
-    assert rows["roq"]["count"] == SAMPLES
+    assert rows["roq"]["count"] == SAMPLES and rows["roq"]["shown in"] == "ratio" and rows["npv_gain"]["shown in"] == "Rp"
     assert rows["roq"]["mean"] == pytest.approx(reference.statistics["roq"]["mean"], rel=1e-12)  # the sheet's own scenario, same numbers
-    assert rows["roq"]["P_above_threshold"] == pytest.approx(reference.probability("roq"))
+    assert rows["roq"]["P(> threshold) (%)"] == pytest.approx(reference.probability("roq"))
+    formats = [a["args"][0] if isinstance(a["args"], list) else a["args"] for a in actions if a["func"] == "setNumberFormat"]
+    assert "0.000" in formats and "0.00%" in formats and any("Rp" in f for f in formats)  # numbers shown in their units
     header = next(v[0][0] for v in values if isinstance(v[0][0], str) and v[0][0].startswith("Scenario from"))
     assert f"{SAMPLES:,} Monte Carlo scenarios" in header
 
@@ -81,17 +83,19 @@ def test_tables_are_written_as_ranges(actions):
 def test_charts_are_inserted_as_png_pictures(actions):
     pictures = [a for a in actions if a["func"] == "addPicture"]
     names = [a["args"][1] for a in actions if a["func"] == "setPictureName"]
-    assert names == ["roq_distribution", "market_share_fan", "tornado", "spider", "sobol_indices", "sobol_second_order",
-                     "morris", "two_way", "discount_curve"]
-    rows = []
+    assert names[:3] == ["summary_roq", "summary_npv_gain", "summary_final_market_share"]
+    assert {"roq_distribution", "market_share_fan", "tornado", "spider", "sobol_indices", "morris", "two_way", "discount_curve",
+            "sample_tornado", "with_without"} <= set(names)
+    spans = []
     for picture in pictures:
         image = base64.b64decode(picture["args"][0])
         assert image[:8] == b"\x89PNG\r\n\x1a\n"
-        assert struct.unpack(">II", image[16:24]) == (800, 448)  # 10 x 5.6 in at 80 dpi
+        width, height = struct.unpack(">II", image[16:24])
+        assert width in (800, 880)  # 10 in (slide charts) or 11 in (one-page summaries) at 80 dpi
         column, row = picture["args"][1:3]
         assert column == 10  # column K, right of the tables
-        rows.append(row)
-    assert rows == sorted(rows) and min(b - a for a, b in zip(rows, rows[1:])) >= 23  # stacked without overlapping
+        spans.append((row, row + height / 20))
+    assert all(next_top >= bottom for (_, bottom), (next_top, _) in zip(spans, spans[1:]))  # stacked without overlapping
 
 
 def test_without_a_scenario_sheet_the_builtin_one_is_run_and_left_as_a_template():

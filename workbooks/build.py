@@ -35,6 +35,7 @@ import io
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 if __package__ in (None, ""):  # `python workbooks/build.py`: make the repository importable
@@ -93,33 +94,51 @@ def build_workbook(stem: str, runtime: str, path, *, values: bool = True):
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, raw = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=extension, dir=path.parent)
     os.close(handle)
+    first = raw + ".first" + extension
     try:
-        workbook = xlsxwriter.Workbook(raw)
-        workbook.set_properties(
-            {
-                "title": module.TITLE,
-                "subject": f"roq-toolkit workbook for the {RUNTIMES[runtime].label}",
-                "author": "roq-toolkit",
-                "company": "roq-toolkit",
-                "comments": "Built by python -m workbooks.build; do not edit by hand, rebuild instead.",
-                "created": BUILD_DATE,
-            }
-        )
-        workbook.set_calc_mode("auto")
-        module.build(workbook, Styles(workbook), RUNTIMES[runtime])
-        if RUNTIMES[runtime].macro_enabled:
-            _embed_xlwings_vba_project(workbook)
-        workbook.close()
+        stored = _write_workbook(module, runtime, raw, None)
         if not values:
             os.replace(raw, path)
             return None
         from addin.recalc import recalculate
 
-        result = recalculate(raw, path)
-        return result
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # openpyxl on print areas that grow with the data (OFFSET names)
+            if stored.blocks:
+                # first pass: compute the spilled tables, then store their values for readers without the add-in
+                recalculate(raw, first)
+                _write_workbook(module, runtime, raw, stored.read(first))
+            return recalculate(raw, path)
     finally:
-        if os.path.exists(raw):
-            os.unlink(raw)
+        for temporary in (raw, first):
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+
+def _write_workbook(module, runtime: str, path, stored_values):
+    """Write one workbook with XlsxWriter (formulas, formats, charts; no values); its StoredResults."""
+    workbook = xlsxwriter.Workbook(path)
+    workbook.set_properties(
+        {
+            "title": module.TITLE,
+            "subject": f"roq-toolkit workbook for the {RUNTIMES[runtime].label}",
+            "author": "roq-toolkit",
+            "company": "roq-toolkit",
+            "comments": "Built by python -m workbooks.build; do not edit by hand, rebuild instead.",
+            "created": BUILD_DATE,
+        }
+    )
+    workbook.set_calc_mode("auto")
+    # No fullCalcOnLoad: the file carries every formula's value, so a reader without the add-in
+    # sees them; Excel still recalculates on open because the file's calcId is older than its engine.
+    workbook.calc_on_load = False
+    styles = Styles(workbook, stored_values)
+    module.build(workbook, styles, RUNTIMES[runtime])
+    styles.stored.write(workbook, styles)
+    if RUNTIMES[runtime].macro_enabled:
+        _embed_xlwings_vba_project(workbook)
+    workbook.close()
+    return styles.stored
 
 
 def build_all(outdir=DEFAULT_OUTDIR, *, only=None, runtimes=None, values: bool = True) -> dict:

@@ -1,4 +1,4 @@
-"""Workbook: the seed-002 claims-service case (SERVQUAL gaps, CSI, IPA, Five Whys).
+"""Workbook: Pole, Isharyani & Widada's claims-service case (SERVQUAL gaps, CSI, IPA, Five Whys).
 
 The 21 attributes' perception, expectation and management-perception means and the
 internal gap 2-4 scores are input cells (``simulator.casestudies``); gap 5 per item and
@@ -14,15 +14,15 @@ import numpy as np
 from simulator.casestudies import load_claims_servqual_attributes, load_claims_servqual_internal_gaps
 from simulator.survey.casestudy import RESPONDENTS, claims_servqual_means
 
-from ._common import SheetWriter, Styles, about_sheet, area, cell
+from ._common import SheetWriter, Styles, about_sheet, add_mean_lines, area, cell
 
 __all__ = ["FILE_STEM", "build", "PUBLISHED"]
 
 FILE_STEM = "claims-servqual"
-TITLE = "Claims service quality - seed 002 case (SERVQUAL, CSI, IPA, Five Whys)"
-SOURCE = "Seed 002: claim service of an Indonesian life insurer, 21 attributes, 60 respondents (data/claims_servqual_attributes.csv)."
+TITLE = "Claims service quality - Pole, Isharyani & Widada's case (SERVQUAL, CSI, IPA, Five Whys)"
+SOURCE = "Pole, Isharyani & Widada (Universitas Mulawarman): claim service of an Indonesian life insurer, 21 attributes, 60 respondents (data/claims_servqual_attributes.csv)."
 
-#: Figures seed 002 prints (methods.md sections 1-3).
+#: Figures the paper prints (methods.md sections 1-3).
 PUBLISHED = {
     "item8_gap": -1.08,
     "reliability_gap": -0.74,
@@ -78,7 +78,7 @@ def build(workbook, styles: Styles, runtime) -> dict:
         [
             "SERVQUAL gap 5 (perception - expectation) per item and per dimension, gap 1 (management's perception - customer expectation), and the internal gaps 2-4.",
             "The Customer Satisfaction Index (weighting factors, weighted scores, CSI and its band) and the Importance-Performance Analysis (quadrants, chart).",
-            "A Five Whys record attached to the worst gap, with the root cause and the countermeasures seed 002 proposes.",
+            "A Five Whys record attached to the worst gap, with the root cause and the countermeasures the paper proposes.",
             "Published figures sit beside the recomputed ones (item 8 gap -1.08, reliability -0.74, gap 1 0.42, CSI 79.55%).",
         ],
         [data, gap5, gap1, internal, csi, ipa, whys],
@@ -131,6 +131,7 @@ def _data(sheet: SheetWriter) -> dict:
     last = row - 1
     refs = {
         "items": sheet.range(first, 0, last, 0, qualified=True),
+        "item_codes": [str(int(number)) for number in attributes["attribute_no"]],
         "dimensions": sheet.range(first, 1, last, 1, qualified=True),
         "attributes": sheet.range(first, 2, last, 2, qualified=True),
         "perception": sheet.range(first, 3, last, 3, qualified=True),
@@ -209,7 +210,7 @@ def _data(sheet: SheetWriter) -> dict:
 def _gap5(sheet: SheetWriter, r: dict, workbook) -> dict:
     n = r["n_items"]
     row = sheet.title("SERVQUAL gap 5: perception - expectation", "Most negative gap = first priority for improvement (priority 1).")
-    sheet.widths(8, 16, 13, 13, 11, 10, 3, 60, 14)
+    sheet.widths(8, 16, 13, 13, 11, 10, 3, 50, 14)
     header_row = row
     top = row
     last_row, _ = sheet.spill(
@@ -282,22 +283,39 @@ def _gap5(sheet: SheetWriter, r: dict, workbook) -> dict:
     key["gap5_dimension_rows"] = (dim_top + 1, last_dim)
     row += 1
 
+    # the chart's data: the dimensions in priority order (worst gap first), by Excel's own INDEX/MATCH
+    sorted_section = row
+    row = sheet.section(row, "Dimensions by priority (the chart's data)", width=9)
+    row = sheet.headers(row, 0, ["Priority", "Dimension", "", "", "Gap"])
+    dims, dim_gaps, dim_priority = (area(dim_top + 1, column, last_dim, column) for column in (0, 4, 5))
+    sorted_top = row
+    for rank in range(1, 6):
+        sheet.excel(row, 0, str(rank), "count")
+        sheet.excel(row, 1, f"INDEX({dims},MATCH({rank},{dim_priority},0))", "text")
+        sheet.label(row, 2, "")
+        sheet.label(row, 3, "")
+        sheet.excel(row, 4, f"INDEX({dim_gaps},MATCH({rank},{dim_priority},0))", "gap")
+        row += 1
+    row += 1
+
     chart = workbook.add_chart({"type": "bar"})
     chart.add_series(
         {
             "name": "Gap 5 per dimension",
-            "categories": f"='{sheet.name}'!{area(dim_top + 1, 0, last_dim, 0)}",
-            "values": f"='{sheet.name}'!{area(dim_top + 1, 4, last_dim, 4)}",
+            "categories": f"='{sheet.name}'!{area(sorted_top, 1, row - 2, 1)}",
+            "values": f"='{sheet.name}'!{area(sorted_top, 4, row - 2, 4)}",
             "fill": {"color": "#C00000"},
-            "data_labels": {"value": True, "num_format": "0.00"},
+            "data_labels": {"value": True, "num_format": "0.00", "position": "outside_end"},
         }
     )
-    chart.set_title({"name": "Gap 5 per dimension (perception - expectation)"})
-    chart.set_x_axis({"num_format": "0.00"})
+    chart.set_title({"name": "Gap 5 per dimension, worst first (claims service, Pole, Isharyani & Widada)", "name_font": {"size": 12}})
+    chart.set_x_axis({"num_format": "0.00", "max": 0})
+    # priority 1 on top; dimension names beside the plot, not over the (negative) bars
+    chart.set_y_axis({"reverse": True, "label_position": "low"})
     chart.set_legend({"none": True})
     chart.set_size({"width": 620, "height": 280})
-    sheet.ws.insert_chart(row, 1, chart)
-    sheet.last_row = max(sheet.last_row, row + 14)
+    chart_end = sheet.insert_chart(row, 1, chart)
+    sheet.keep_together(sorted_section, chart_end - 1)  # the chart with its data table
     sheet.finish(freeze_row=header_row + 1, header_rows=(header_row, header_row))
     return key
 
@@ -307,7 +325,7 @@ def _gap5(sheet: SheetWriter, r: dict, workbook) -> dict:
 
 def _gap1(sheet: SheetWriter, r: dict) -> dict:
     n = r["n_items"]
-    row = sheet.title("SERVQUAL gap 1: management's perception - customer expectation", "Seed 002 writes it as management minus customer: positive = management expects more than customers do.")
+    row = sheet.title("SERVQUAL gap 1: management's perception - customer expectation", "The paper writes it as management minus customer: positive = management expects more than customers do.")
     sheet.widths(8, 16, 13, 13, 11, 10, 3, 60)
     header_row = row
     top = row
@@ -348,7 +366,7 @@ def _gap1(sheet: SheetWriter, r: dict) -> dict:
 
 def _internal(sheet: SheetWriter, r: dict) -> dict:
     row = sheet.title("SERVQUAL gaps 2, 3 and 4 (internal)", "Scored 1..5 by one internal respondent per gap; reported as scores, not subtracted.")
-    sheet.widths(18, 16, 16, 18, 3, 70)
+    sheet.widths(18, 16, 16, 18, 3, 48)
     header_row = row
     top = row
     sheet.spill(row, 0, "SQ_INTERNAL_GAPS", r["gap2"], r["gap3"], r["gap4"], r["internal_dimensions"], shape=(6, 4), kinds=["text", "count", "count", "count"])
@@ -366,8 +384,8 @@ def _internal(sheet: SheetWriter, r: dict) -> dict:
 
 def _csi(sheet: SheetWriter, r: dict) -> dict:
     n = r["n_items"]
-    row = sheet.title("Customer Satisfaction Index", "WF = MIS / sum(MIS); WS = WF x MSS; CSI = sum(WS) / HS. Seed 002: importance = expectation, satisfaction = perception.")
-    sheet.widths(8, 12, 12, 12, 12, 3, 34, 14, 14, 50)
+    row = sheet.title("Customer Satisfaction Index", "WF = MIS / sum(MIS); WS = WF x MSS; CSI = sum(WS) / HS. The paper: importance = expectation, satisfaction = perception.")
+    sheet.widths(8, 12, 12, 12, 12, 3, 34, 14, 14, 40)
     header_row = row
     top = row
     last_row, _ = sheet.spill(
@@ -481,27 +499,19 @@ def _ipa(sheet: SheetWriter, r: dict, workbook) -> dict:
             "categories": f"='{sheet.name}'!{performance}",
             "values": f"='{sheet.name}'!{importance}",
             "marker": {"type": "circle", "size": 7, "fill": {"color": "#1F4E79"}, "border": {"color": "#1F4E79"}},
-            "data_labels": {"custom": [{"value": f"='{sheet.name}'!{cell(top + i, 0, absolute_ref=True)}"} for i in range(1, n + 1)], "position": "right"},
+            # each point labelled with its item code, as text in the chart (a label linked to a cell shows
+            # only in Excel; the case's items are fixed, in the Data sheet's order like the IPA table)
+            "data_labels": {"value": True, "custom": [{"value": code} for code in r["item_codes"]], "position": "right", "font": {"size": 8}},
         }
     )
-    for first, name in ((line_row + 1, "Mean performance"), (line_row + 3, "Mean importance")):
-        chart.add_series(
-            {
-                "name": name,
-                "categories": f"='{sheet.name}'!{area(first, 8, first + 1, 8)}",
-                "values": f"='{sheet.name}'!{area(first, 9, first + 1, 9)}",
-                "marker": {"type": "none"},
-                "line": {"color": "#C00000", "dash_type": "dash"},
-            }
-        )
-    chart.set_title({"name": "Importance-Performance (seed 002)"})
+    add_mean_lines(chart, sheet, line_row + 1, 8)
+    chart.set_title({"name": "Importance-Performance (claims service, Pole, Isharyani & Widada)"})
     chart.set_x_axis({"name": "Performance (perception mean)", "min": lo, "max": hi, "num_format": "0.0"})
     chart.set_y_axis({"name": "Importance (expectation mean)", "min": lo, "max": hi, "num_format": "0.0"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 620, "height": 460})
     chart_row = last_row + 2
-    sheet.ws.insert_chart(chart_row, 0, chart)
-    sheet.last_row = max(sheet.last_row, chart_row + 23)
+    sheet.insert_chart(chart_row, 0, chart)
     key["ipa_table"] = sheet.ref(top, 0, qualified=True)
     sheet.finish(freeze_row=header_row + 1, header_rows=(header_row, header_row))
     return key
@@ -512,7 +522,7 @@ def _ipa(sheet: SheetWriter, r: dict, workbook) -> dict:
 
 def _five_whys(sheet: SheetWriter, key: dict) -> dict:
     row = sheet.title("Five Whys: root cause of the worst gap", "methods.md section 7; the problem row reads the Gap 5 sheet, so it follows the data.")
-    sheet.widths(12, 48, 64)
+    sheet.widths(12, 40, 56)
     header_row = row
     row = sheet.headers(row, 0, ["Step", "Question", "Answer"])
     sheet.label(row, 0, "Problem", bold=True)
@@ -529,21 +539,22 @@ def _five_whys(sheet: SheetWriter, key: dict) -> dict:
     row += 1
     for number, (question, answer) in enumerate(FIVE_WHYS, start=1):
         sheet.label(row, 0, f"Why {number}")
-        sheet.input(row, 1, question, "text")
-        sheet.input(row, 2, answer, "text")
+        sheet.input(row, 1, question, "text", wrap=True)
+        sheet.input(row, 2, answer, "text", wrap=True)
         row += 1
     sheet.label(row, 0, "Root cause", bold=True)
     sheet.label(row, 1, "")
-    sheet.input(row, 2, ROOT_CAUSE, "text")
-    sheet.ws.set_row(row, 30)
+    sheet.input(row, 2, ROOT_CAUSE, "text", wrap=True)
     row += 2
     row = sheet.headers(row, 0, ["Action", "Countermeasure", "Owner / due date"])
     for number, text in enumerate(COUNTERMEASURES, start=1):
         sheet.label(row, 0, f"{number}")
-        sheet.input(row, 1, text, "text")
+        sheet.input(row, 1, text, "text", wrap=True)
         sheet.input(row, 2, None, "text")
         row += 1
     row += 1
-    sheet.published(row, 1, "Seed 002's chain: late claim settlement <- head office pays late <- waits for premium income <- financial capacity <- expenses paid first <- delaying them disrupts the business.", "text")
+    sheet.ws.merge_range(row, 1, row, 2, "", sheet.styles.get("published", "text", wrap=True))
+    sheet.published(row, 1, "The paper's chain: late claim settlement <- head office pays late <- waits for premium income <- financial capacity <- expenses paid first <- delaying them disrupts the business.", "text", wrap=True)
+    sheet._fit(row, 1, 2, "The paper's chain: late claim settlement <- head office pays late <- waits for premium income <- financial capacity <- expenses paid first <- delaying them disrupts the business.")
     sheet.finish(freeze_row=header_row + 1, header_rows=(header_row, header_row))
     return {"five_whys_problem": sheet.ref(problem_row, 2, qualified=True)}

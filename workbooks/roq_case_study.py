@@ -1,4 +1,4 @@
-"""Workbook: the seed-001 Return-on-Quality case study (Rust, Zahorik & Keiningham 1995).
+"""Workbook: Singgih's Return-on-Quality case study of an insurer (Rust, Zahorik & Keiningham 1995).
 
 Every published input is an input cell; calibration, NPV, NPV0, NPVAS, ROQ, break-evens
 and the ROQ-against-discount-rate curve are add-in functions; plain bookkeeping (sums,
@@ -17,10 +17,10 @@ from ._common import SheetWriter, Styles, about_sheet, area, cell
 __all__ = ["FILE_STEM", "build"]
 
 FILE_STEM = "roq-case-study"
-TITLE = "Return on Quality - seed 001 case study (life insurer, IDR)"
+TITLE = "Return on Quality - Singgih's case study of an Indonesian life insurer (IDR)"
 SOURCE = (
     "Singgih, M. L., Customers loyalty analysis and business process improvement using the Return on Quality "
-    "method in an insurance company (seed 001); method: Rust, Zahorik & Keiningham (1995), Journal of Marketing 59, 58-70."
+    "method in an insurance company (ITS Surabaya); method: Rust, Zahorik & Keiningham (1995), Journal of Marketing 59, 58-70."
 )
 RATES = [round(0.05 * step, 2) for step in range(13)]  # 0%, 5%, ..., 60%
 
@@ -65,6 +65,7 @@ def _about(sheet: SheetWriter, runtime, others) -> None:
             "The market-share path, the NPV of profits with (NPV) and without (NPV0) the quality programme, the NPV of the programme's spending (NPVAS) and ROQ = (NPV - NPV0) / NPVAS.",
             "ROQ against the discount rate from 0% to 60% (chart), break-even discount rate and programme cost.",
             "Beside each result, the figure the paper prints; where they differ, the Notes sheet says why (the formulas are never bent to hit a misprint).",
+            "Why `roq simulate` shows another ROQ for this case: " + casestudy.headline_note(),
         ],
         others,
     )
@@ -76,7 +77,7 @@ def _about(sheet: SheetWriter, runtime, others) -> None:
 def _inputs(sheet: SheetWriter) -> dict:
     """All published inputs; returns their cell references (qualified with the sheet)."""
     row = sheet.title("Inputs (as published)", "Every number the paper reports as an input; change any yellow cell and the other sheets follow.")
-    sheet.widths(46, 10, 18, 26, 70)
+    sheet.widths(46, 10, 18, 26, 48)
     refs = {}
 
     def put(name, label, symbol, value, kind, unit, note=""):
@@ -211,7 +212,7 @@ def _compare_row(sheet, row, label, symbol, computed_cell, kind, unit, published
 
 def _calibration(sheet: SheetWriter, r: dict) -> dict:
     row = sheet.title("Calibration of the ROQ model", "Recomputed from the Inputs sheet with the add-in's ROQ_ functions, beside the paper's figures.")
-    sheet.widths(40, 8, 16, 20, 16, 14, 80)
+    sheet.widths(40, 8, 16, 20, 16, 14, 50)
     header_row = row
     row = _comparison_table(sheet, row)
     key = {}
@@ -260,7 +261,7 @@ def _calibration(sheet: SheetWriter, r: dict) -> dict:
 
 def _retention(sheet: SheetWriter, r: dict) -> dict:
     row = sheet.title("Retention from the satisfaction mix", "R = (1 - S) r1 + S r2 + D (r3 - r2)  (Rust, Zahorik & Keiningham 1995)")
-    sheet.widths(36, 16, 18, 16, 70)
+    sheet.widths(36, 16, 18, 16, 48)
     header_row = row
     row = sheet.headers(row, 0, ["Customer group", "Share", "Repurchase rate", "Published share", "Note"])
     sheet.label(row, 0, "Dissatisfied")
@@ -376,8 +377,7 @@ def _share_path(sheet: SheetWriter, r: dict, workbook) -> dict:
     chart.set_y_axis({"name": "Market share", "num_format": "0%", "min": 0})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 620, "height": 300})
-    sheet.ws.insert_chart(row, 0, chart)
-    row += 16
+    row = sheet.insert_chart(row, 0, chart)
 
     row = sheet.section(row, "One-step forecast with the market-share recursion", width=10)
     sheet.note(row, 0, "M_t+1 = [R M_t + (1 - R' - c)(1 - M_t) + A (G - 1 + c)] / G, with the paper's printed inputs (Inputs sheet).", italic=True, last_column=9)
@@ -456,7 +456,7 @@ def _parameter_table(sheet: SheetWriter, row: int, r: dict) -> tuple[int, str]:
 
 def _money(sheet: SheetWriter, r: dict) -> dict:
     row = sheet.title("NPV, NPV0, NPVAS and ROQ", "ROQ = (NPV - NPV0) / NPVAS; the quality programme pays when ROQ > 1.")
-    sheet.widths(40, 20, 22, 20, 18, 16, 80)
+    sheet.widths(46, 20, 22, 20, 18, 16, 50)
     header_row = row
     row = sheet.headers(row, 0, ["Quantity", "Computed", "Unit", "Published", "Computed - published", "", "Note"])
     key = {}
@@ -521,11 +521,31 @@ def _money(sheet: SheetWriter, r: dict) -> dict:
     sheet.published(row, 3, "not printed", "text")
     row += 2
 
+    row = sheet.section(row, "One case, two headline ROQs: the paper's share path (here) and the share recursion (roq simulate)", width=7)
+    comparison = casestudy.headline_comparison()
+    sheet.label(row, 0, "ROQ with the paper's given share path")
+    sheet.excel(row, 1, roq.replace("$", ""), "ratio")
+    sheet.label(row, 2, "ratio")
+    sheet.note(row, 3, "this workbook and roq case-study: the paper reproduced", italic=True, last_column=5)
+    row += 1
+    sheet.label(row, 0, "ROQ with both arms by the share recursion")
+    sheet.ws.write_number(row, 1, comparison["recursion"]["roq"], sheet.styles.get("label", "ratio"))
+    sheet.label(row, 2, "ratio")
+    sheet.note(row, 3, "roq simulate's built-in scenario at its base values (the simulator, at build)", italic=True, last_column=5)
+    row += 1
+    sheet.note(row, 0, casestudy.headline_note(comparison), italic=True, last_column=6)
+    row += 2
+
     row, table = _parameter_table(sheet, row, r)
     key["parameters"] = table
     row += 1
     row = sheet.section(row, "The whole model in one call: =ROQ_MODEL(parameter table)", width=7)
-    last_row, _ = sheet.spill(row, 0, "ROQ_MODEL", table, shape=(9, 3), kinds=["text", "general", "text"])
+    model_kinds = ["money"] * 4 + ["ratio4"] * 2 + ["pct"] * 2  # npv x4, roq, roq_net, final shares
+    last_row, _ = sheet.spill(
+        row, 0, "ROQ_MODEL", table, shape=(9, 3), kinds=["text", "general", "text"], row_kinds={(1 + i, 1): kind for i, kind in enumerate(model_kinds)}
+    )
+    sheet.note(row + 1, 4, "Output names (column A) are what ROQ_MODEL's optional second argument takes, e.g. =ROQ_MODEL(table, \"roq\"); "
+               "money in IDR, ROQ as a ratio, shares as %.", italic=True, last_column=6)
     key["model_table"] = sheet.ref(row, 0, qualified=True)
     row = last_row + 2
     row = sheet.section(row, "Break-even", width=7)
@@ -549,7 +569,7 @@ def _money(sheet: SheetWriter, r: dict) -> dict:
 
 def _sensitivity(sheet: SheetWriter, r: dict, workbook) -> dict:
     row = sheet.title("ROQ against the discount rate", "Computed by ROQ_RATE_CURVE(parameter table, discount rates); ROQ = 1 is the break-even line.")
-    sheet.widths(16, 3, 16, 14, 12, 70)
+    sheet.widths(16, 3, 16, 14, 12, 48)
     header_row = row
     sheet.headers(row, 0, ["Discount rates"])
     sheet.ws.write_blank(row, 1, None)
@@ -587,13 +607,12 @@ def _sensitivity(sheet: SheetWriter, r: dict, workbook) -> dict:
             "line": {"color": "#C00000", "dash_type": "dash"},
         }
     )
-    chart.set_title({"name": "ROQ against the discount rate (seed 001)"})
+    chart.set_title({"name": "ROQ against the discount rate (Singgih's insurer case, the paper's share path)"})
     chart.set_x_axis({"name": "Discount rate per year", "num_format": "0%"})
     chart.set_y_axis({"name": "ROQ = (NPV - NPV0) / NPVAS", "min": 0})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": 380})
-    sheet.ws.insert_chart(row, 0, chart)
-    sheet.last_row = max(sheet.last_row, row + 19)
+    sheet.insert_chart(row, 0, chart)
     sheet.finish(freeze_row=header_row + 1, header_rows=(header_row, header_row))
     return key
 
@@ -603,7 +622,7 @@ def _sensitivity(sheet: SheetWriter, r: dict, workbook) -> dict:
 
 def _notes(sheet: SheetWriter) -> None:
     row = sheet.title("Notes: where the paper's figures do not follow from its inputs", "shared/reference/methods.md, section 5; simulator.roq.casestudy.MISPRINTS", legend=False)
-    sheet.widths(30, 110)
+    sheet.widths(30, 80)
     row = sheet.headers(row, 0, ["Figure", "Explanation"])
     header_row = row - 1
     for name, text in M.items():

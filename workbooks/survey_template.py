@@ -21,7 +21,7 @@ Excel passes cell by cell; array functions such as ``FILTER`` would turn blanks 
 
 from __future__ import annotations
 
-from ._common import LEGEND, SheetWriter, Styles, about_sheet, area, cell
+from ._common import LEGEND, SheetWriter, Styles, about_sheet, add_mean_lines, area, cell
 
 __all__ = ["FILE_STEM", "build", "MAX_ITEMS", "MAX_RESPONDENTS", "ANSWER_SHEETS", "FIRST_ANSWER_ROW", "FIRST_ITEM_ROW"]
 
@@ -88,7 +88,7 @@ def build(workbook, styles: Styles, runtime) -> dict:
         [
             "1. Setup: your scale (default 1..5), the significance level and the reliability threshold. 2. Items: one row per item (code, dimension, text).",
             f"3. Paste raw answers into Expectations and Perceptions (and Importance, optional): respondents in rows from row {FIRST_ANSWER_ROW + 1}, items in columns from B in the Items order; a blank cell is an unanswered question, never a 0.",
-            "4. Read the results: Item statistics, Validity and reliability, SERVQUAL (gap 5 per item and dimension), CSI (importance = the Importance sheet, or the expectations when it is empty, as in seed 002) and IPA.",
+            "4. Read the results: Item statistics, Validity and reliability, SERVQUAL (gap 5 per item and dimension), CSI (importance = the Importance sheet, or the expectations when it is empty, as in Pole, Isharyani & Widada's claims case) and IPA.",
             f"Room for {MAX_ITEMS} items and {MAX_RESPONDENTS} respondents; insert rows or columns inside the yellow areas to grow them. The Setup sheet says what is missing or wrong; empty results stay blank.",
         ],
         [setup, items, *answer_sheets, stats, validity, servqual, csi, ipa],
@@ -101,7 +101,7 @@ def build(workbook, styles: Styles, runtime) -> dict:
 
 def _setup(sheet: SheetWriter, workbook) -> dict:
     row = sheet.title("Setup and data checks", "Your scale and thresholds (yellow), and what the template found in your data.")
-    sheet.widths(44, 14, 110)
+    sheet.widths(44, 14, 110)  # the status messages are one line each
     header_row = row
     row = sheet.headers(row, 0, ["Setting", "Value", "Note"])
     names = {}
@@ -119,7 +119,7 @@ def _setup(sheet: SheetWriter, workbook) -> dict:
     setting("scale_min", "Lowest answer on the scale", 1, "count", "E.g. 1 on a 1..5 Likert scale.")
     setting("scale_max", "Highest answer on the scale", 5, "count", "E.g. 5; the CSI divides by this (HS).")
     setting("alpha_level", "Significance level for item validity", 0.05, "pct0", "Two-tailed; an item is valid when its corrected item-total r exceeds the critical r.")
-    setting("reliability_threshold", "Reliability threshold (Cronbach's alpha)", 0.6, "ratio", "The scale is reliable when alpha exceeds it (0.60 in seed 002).")
+    setting("reliability_threshold", "Reliability threshold (Cronbach's alpha)", 0.6, "ratio", "The scale is reliable when alpha exceeds it (0.60 in Pole, Isharyani & Widada's claims case).")
     row += 1
     row = sheet.section(row, "What the template found", width=3)
     row = sheet.headers(row, 0, ["Check", "Count", "Status"])
@@ -157,7 +157,7 @@ def _setup(sheet: SheetWriter, workbook) -> dict:
         n = f"n_{sheet_name.lower()}"
         full = _block(sheet_name)
         empty = (
-            f'"Empty: the CSI and IPA use the expectations as importance (as seed 002)."'
+            f'"Empty: the CSI and IPA use the expectations as importance (as Pole, Isharyani & Widada did)."'
             if sheet_name == "Importance"
             else f'"No answers yet: paste them on the {sheet_name} sheet (respondents in rows from row {FIRST_ANSWER_ROW + 1}, items in columns from B)."'
         )
@@ -210,7 +210,7 @@ def _setup(sheet: SheetWriter, workbook) -> dict:
 
 def _items(sheet: SheetWriter) -> None:
     sheet.title("Items", f"One row per item, from row {FIRST_ITEM_ROW + 1}, in the order of the answer columns (B, C, ...).")
-    sheet.widths(14, 20, 90)
+    sheet.widths(14, 20, 60)
     sheet.headers(FIRST_ITEM_ROW - 1, 0, ["Item code", "Dimension (optional)", "Item text (optional)"])
     for column, kind in ((0, "text"), (1, "text"), (2, "text")):
         for offset in range(MAX_ITEMS):
@@ -262,9 +262,11 @@ def _answer_sheet(sheet: SheetWriter) -> None:
             "error_message": "Answers are whole numbers on the scale set on the Setup sheet; leave a cell blank for an unanswered question.",
         },
     )
-    sheet.last_row = FIRST_ANSWER_ROW + MAX_RESPONDENTS - 1
+    sheet.last_row = FIRST_ANSWER_ROW + 1  # plan the pages of the headers and a first row; the print area grows with the answers
     sheet.last_column = last
-    sheet.finish(freeze_row=FIRST_ANSWER_ROW, freeze_column=1, header_rows=(header_row, header_row + 1))
+    # print the answered rows and the defined items only (an empty template: the headers), not 300 empty rows
+    printed = f"OFFSET({sheet.ref(0, 0, qualified=True)},0,0,{FIRST_ANSWER_ROW}+MAX(1,n_{name.lower()}),1+MAX(1,k_items))"
+    sheet.finish(freeze_row=FIRST_ANSWER_ROW, freeze_column=1, header_rows=(header_row, header_row + 1), print_area=printed, repeat=True)
 
 
 # --------------------------------------------------------------------------- results
@@ -274,18 +276,23 @@ def _status_lines(sheet: SheetWriter, key: dict, labels) -> int:
     """Repeat the Setup checks that matter for this sheet; returns the next free row."""
     row = 3
     for label in labels:
-        sheet.ws.write_formula(row, 0, f'=IF({key["status"][label]}="","",{key["status"][label]})', sheet.styles.warning)
+        sheet.ws.write_formula(row, 0, f'=IF({key["status"][label]}="","",{key["status"][label]})', sheet.styles.status)
         row += 1
     return row + 1
 
 
-def _table_formats(sheet: SheetWriter, header_row: int, first_column: int, width: int, kinds) -> None:
-    """Column number formats and a bold header for a table whose size depends on the data."""
+def _table_formats(sheet: SheetWriter, header_row: int, first_column: int, width: int, kinds, rows: int = MAX_ITEMS) -> None:
+    """Column number formats, the header style and cell borders for a table whose size depends on the data.
+
+    Conditional formats ("no blanks"), so the styles appear with the spilled results and
+    an empty template shows nothing.
+    """
     for offset, kind in enumerate(kinds):
         sheet.column_format(first_column + offset, sheet.styles.get("plain", kind))
-    sheet.ws.conditional_format(
-        header_row, first_column, header_row, first_column + width - 1, {"type": "no_blanks", "format": sheet.styles.bold}
-    )
+    last_column = first_column + width - 1
+    sheet.ws.set_row(header_row, None, sheet.styles.wrap_row)  # long header labels wrap; the row fits them
+    sheet.ws.conditional_format(header_row, first_column, header_row, last_column, {"type": "no_blanks", "format": sheet.styles.header_when_filled})
+    sheet.ws.conditional_format(header_row + 1, first_column, header_row + rows, last_column, {"type": "no_blanks", "format": sheet.styles.border_when_filled})
 
 
 def _result(sheet: SheetWriter, row: int, column: int, condition: str, function: str, *arguments, kind="general") -> str:
@@ -307,6 +314,7 @@ def _item_statistics(sheet: SheetWriter, key: dict) -> None:
     sheet.title("Item statistics", "N valid, N missing, mean, SD and the count of each answer, per item (=SQ_ITEM_STATS).", legend=True)
     row = _status_lines(sheet, key, ["Items (Items sheet)", "Respondents on Expectations", "Respondents on Perceptions", "Respondents on Importance"])
     sheet.widths(14, 9, 10, 9, 9)
+    first = row
     for sheet_name in ANSWER_SHEETS:
         sheet.ws.write_string(row, 0, sheet_name, sheet.styles.section)
         _result(
@@ -316,13 +324,23 @@ def _item_statistics(sheet: SheetWriter, key: dict) -> None:
         row += RESULT_GAP
     sheet.last_row = row
     sheet.last_column = 15
-    sheet.finish(freeze_row=3)
+    sheet.finish(freeze_row=3, print_area=_results_print_area(sheet, first))
+
+
+def _results_print_area(sheet: SheetWriter, first_table_row: int) -> str:
+    """Print area of a sheet of stacked result tables: all of them, or only the status lines while there are no items."""
+    short, full = first_table_row + 3, sheet.last_row + 1
+    # Excel evaluates a computed print area; LibreOffice (7.4) ignores it and prints the used range,
+    # i.e. the later tables' headings too (one page more per sheet, within the documented bound)
+    rows = f"{short}+{full - short}*SIGN(k_items)"
+    return f"OFFSET({sheet.ref(0, 0, qualified=True)},0,0,{rows},{sheet.last_column + 1})"
 
 
 def _validity(sheet: SheetWriter, key: dict) -> None:
     sheet.title("Validity and reliability", "Corrected item-total r against the critical r (=SQ_VALIDITY); Cronbach's alpha (=SQ_ALPHA, SQ_ALPHA_TABLE).")
     row = _status_lines(sheet, key, ["Items (Items sheet)", "Respondents on Expectations", "Respondents on Perceptions"])
     sheet.widths(14, 12, 12, 12, 12, 3, 14, 14, 14, 14, 14)
+    first = row
     for column, kind in enumerate(["text", "score3", "score3", "score3", "text", "general", "text", "score", "score", "score3", "score3"]):
         sheet.column_format(column, sheet.styles.get("plain", kind))
     for sheet_name in ("Expectations", "Perceptions"):
@@ -343,7 +361,7 @@ def _validity(sheet: SheetWriter, key: dict) -> None:
         row += RESULT_GAP + 2
     sheet.last_row = row
     sheet.last_column = 10
-    sheet.finish(freeze_row=3)
+    sheet.finish(freeze_row=3, print_area=_results_print_area(sheet, first))
 
 
 def _servqual(sheet: SheetWriter, key: dict) -> dict:
@@ -427,23 +445,45 @@ def _ipa(sheet: SheetWriter, key: dict, workbook) -> None:
     ):
         sheet.label(top + offset, counts_column, label)
         sheet.excel(top + offset, counts_column + 1, f'COUNTIF({area(first, 4, last, 4)},"{quadrant}")', "count")
+    # the quadrants' cut lines (the means of the item means), two points each; blank until there are answers
+    # (a blank coordinate plots at 0, outside the 1..5 axes: no line)
+    guide = top + 6
+    sheet.headers(guide, counts_column, ["Chart guide lines", "Performance"])
+    sheet.ws.write_string(guide, counts_column + 2, "Importance", sheet.styles.header)
+    sheet.ws.set_column(counts_column + 2, counts_column + 2, 11)
+    performance, importance = area(first, 2, last, 2), area(first, 1, last, 1)
+    mean_performance = f'IF(COUNT({performance})=0,"",AVERAGE({performance}))'
+    mean_importance = f'IF(COUNT({importance})=0,"",AVERAGE({importance}))'
+    for offset, (label, x, y) in enumerate(
+        (
+            ("vertical: mean performance", mean_performance, "scale_min"),
+            ("", mean_performance, "scale_max"),
+            ("horizontal: mean importance", "scale_min", mean_importance),
+            ("", "scale_max", mean_importance),
+        ),
+        start=1,
+    ):
+        sheet.label(guide + offset, counts_column, label)
+        sheet.excel(guide + offset, counts_column + 1, x, "score")
+        sheet.excel(guide + offset, counts_column + 2, y, "score")
+    sheet.note(guide + 5, counts_column, "The chart's axes show the default 1..5 scale; for another scale change them in Format Axis.", italic=True, last_column=counts_column + 2)
     chart = workbook.add_chart({"type": "scatter"})
     chart.add_series(
         {
             "name": "Items",
-            "categories": f"='{sheet.name}'!{area(first, 2, last, 2)}",
-            "values": f"='{sheet.name}'!{area(first, 1, last, 1)}",
+            "categories": f"='{sheet.name}'!{performance}",
+            "values": f"='{sheet.name}'!{importance}",
             "marker": {"type": "circle", "size": 7, "fill": {"color": "#1F4E79"}, "border": {"color": "#1F4E79"}},
-            "data_labels": {"custom": [{"value": f"='{sheet.name}'!{cell(r, 0, absolute_ref=True)}"} for r in range(first, last + 1)], "position": "right"},
+            "data_labels": {"value": True, "custom": [{"value": f"='{sheet.name}'!{cell(r, 0, absolute_ref=True)}"} for r in range(first, last + 1)], "position": "right", "font": {"size": 8}},
         }
     )
+    add_mean_lines(chart, sheet, guide + 1, counts_column + 1)
     chart.set_title({"name": "Importance-Performance"})
-    chart.set_x_axis({"name": "Performance (perception mean)", "num_format": "0.0"})
-    chart.set_y_axis({"name": "Importance mean", "num_format": "0.0"})
-    chart.set_legend({"none": True})
+    chart.set_x_axis({"name": "Performance (perception mean)", "num_format": "0.0", "min": 1, "max": 5, "major_unit": 1})
+    chart.set_y_axis({"name": "Importance mean", "num_format": "0.0", "min": 1, "max": 5, "major_unit": 1})
+    chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 560, "height": 420})
-    sheet.ws.insert_chart(top + 6, counts_column, chart)
-    sheet.last_row = max(last, top + 28)
-    sheet.last_column = counts_column + 8
+    sheet.insert_chart(guide + 7, counts_column, chart)
+    sheet.last_row = max(sheet.last_row, last)
     sheet.finish(freeze_row=3)
 

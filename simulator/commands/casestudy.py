@@ -1,4 +1,4 @@
-"""``roq case-study``: print the seed-001 Return-on-Quality case study."""
+"""``roq case-study``: print Singgih's Return-on-Quality case study (an Indonesian life insurer)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from __future__ import annotations
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "case-study",
-        help="print the seed-001 ROQ case study (retention, share path, NPV, NPV0, NPVAS, ROQ)",
-        description="Recompute the published seed-001 Return-on-Quality case study and print it beside the published figures.",
+        help="print Singgih's ROQ case study of an insurer, recomputed (retention, share path, NPV, NPV0, NPVAS, ROQ)",
+        description="Recompute Singgih's published Return-on-Quality case study (ITS Surabaya, an Indonesian life insurer) and print it "
+        "beside the published figures, with why `roq simulate` shows another ROQ for the same case.",
     )
     parser.set_defaults(handler=run)
 

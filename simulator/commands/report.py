@@ -2,8 +2,10 @@
 
 Runs the Monte Carlo, the sweeps (tornado, spider, two-way grid, ROQ against the discount
 rate, break-evens) and Sobol' / Morris sensitivity of a scenario (default: the built-in
-seed-001 scenario) and writes one image per chart (``--format png,svg,pdf``) and the
-report workbook ``roq_report.xlsx`` with native Excel charts (``--format xlsx``).
+scenario of Singgih's Return-on-Quality case study of an insurer) and writes one image per chart (``--format png,svg,pdf``; ``pdf`` also
+the PDF report ``roq_report.pdf``), the report workbook ``roq_report.xlsx`` with native
+Excel charts (``--format xlsx``) and the result tables as CSV with units in the headers
+(``--format csv``).
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ def register(subparsers) -> None:
     add_scenario_argument(parser)
     parser.add_argument("--out", metavar="DIR", required=True, help="directory for the report (created if needed; files are replaced atomically)")
     parser.add_argument("--format", default="png,xlsx", metavar="FORMATS",
-                        help="comma-separated: png, svg, pdf (one file per chart), xlsx (roq_report.xlsx); default png,xlsx")
+                        help="comma-separated: png, svg, pdf (one file per chart; pdf also the report roq_report.pdf), "
+                             "xlsx (roq_report.xlsx), csv (the tables, headers with units); default png,xlsx")
     add_run_options(parser)
     parser.add_argument("--dpi", type=count, default=150, metavar="N", help="PNG resolution (default 150: 1500 x 840 pixels per chart)")
     parser.add_argument("--sensitivity-samples", type=count, default=1024, metavar="N",
                         help="Sobol' base sample N, a power of two (default 1024; N (2D + 2) model runs)")
-    parser.add_argument("--survey", choices=("none", "seed002"), default="none",
-                        help="add the IPA quadrant and SERVQUAL gap charts of a survey (seed002: the claim-service case study)")
+    parser.add_argument("--survey", choices=("none", "claims", "seed002"), default="none",
+                        help="add the IPA quadrant and SERVQUAL gap charts of a survey (claims: Pole, Isharyani & Widada's "
+                             "claims-service SERVQUAL case; seed002 is its old name)")
     add_engine_options(parser)
     parser.set_defaults(handler=run)
 
@@ -38,7 +42,7 @@ def run(args) -> int:
     formats = parse_formats(args.format, "--format")
     _check_installed(formats)
     scenario = load(args)
-    survey = case_study_survey() if args.survey == "seed002" else None
+    survey = case_study_survey() if args.survey in ("claims", "seed002") else None
     with open_engine(args) as engine:
         report = build_report(scenario, args.out, formats, dpi=args.dpi, samples=args.samples, seed=args.seed, sampler=args.sampler,
                               sensitivity_samples=args.sensitivity_samples, survey=survey, progress=None, engine=engine)

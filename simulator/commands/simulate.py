@@ -239,6 +239,10 @@ def run(args) -> int:
     if args.output_format == "json" and not args.quiet:
         print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
     say(result.summary())
+    if args.scenario is None:  # the built-in case: why its ROQ is not the paper's (roq case-study)
+        from ..roq.casestudy import headline_note
+
+        say("\nWhy this is not the paper's ROQ: " + headline_note())
     if args.export_samples:
         say(f"\nWrote {result.samples:,} scenarios' inputs and outputs to {args.export_samples}")
     if args.out:

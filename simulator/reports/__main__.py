@@ -1,8 +1,10 @@
 """``python -m simulator.reports DIR``: render the README's example charts into DIR.
 
-The built-in seed-001 scenario at its own run settings (2**18 Monte Carlo scenarios, seed
-1995), Sobol' N = 1024, plus seed 002's survey charts, as PNG at 120 dpi (1200 x 672
-pixels): the images in ``docs/images``. The same command gives the same pictures.
+The built-in scenario of Singgih's Return-on-Quality case study of an insurer at its own
+run settings (2**18 Monte Carlo scenarios, seed 1995), Sobol' N = 1024, plus the survey
+charts of Pole, Isharyani & Widada's claims-service case, as PNG at 120 dpi (1200 x 672
+pixels for a slide-sized chart): the images in ``docs/images``. The same command gives the
+same pictures.
 """
 
 from __future__ import annotations

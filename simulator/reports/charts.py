@@ -19,6 +19,8 @@ dashed line wherever ROQ is plotted; the base case is a grey line.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import re
 import textwrap
@@ -45,6 +47,7 @@ from .style import (
 
 __all__ = [
     "OUTPUT_THRESHOLDS",
+    "caption",
     "tornado_chart",
     "spider_chart",
     "sobol_bars",
@@ -203,15 +206,39 @@ def _include(low: float, high: float, value: float | None, reach: float = 0.35) 
     return low, high
 
 
+#: What every chart drawn in a ``with caption(...)`` block names first under its title:
+#: the scenario and the sample the chart comes from.
+_CAPTION: contextvars.ContextVar = contextvars.ContextVar("caption", default=None)
+
+
+@contextlib.contextmanager
+def caption(text: str | None):
+    """Subtitle every chart drawn inside the block with ``text`` (its scenario and sample count).
+
+    Examples
+    --------
+    >>> with caption("Singgih, ROQ case study of an insurer · 4,096 scenarios"):  # doctest: +SKIP
+    ...     figure = fan_chart(table)
+    """
+    token = _CAPTION.set(text)
+    try:
+        yield
+    finally:
+        _CAPTION.reset(token)
+
+
 def _title(ax, title: str, subtitle: str | None = None):
-    """Title (figure-wide, left-aligned, bold) and an optional muted subtitle above the axes."""
+    """Title (figure-wide, left-aligned, bold) and a muted subtitle above the axes: the
+    caption of the block (:func:`caption`) on its own line, then ``subtitle``."""
     ax.figure.suptitle(title, x=0.012, ha="left")
-    if subtitle:
+    context = _CAPTION.get()
+    if subtitle or context:
         # titles do not wrap by themselves: break long subtitles to the axes' width in characters
         width_inches = ax.figure.get_figwidth() * ax.get_position().width
         limit = max(40, int(width_inches * 72 / (12.5 * 0.55)))
-        subtitle = "\n".join(textwrap.wrap(subtitle, limit))
-        ax.set_title(subtitle, loc="left", fontsize=12.5, fontweight="normal", color=COLORS["muted"], pad=8)
+        lines = textwrap.wrap(context, max(limit, 60)) if context else []
+        lines += textwrap.wrap(subtitle, limit) if subtitle else []
+        ax.set_title("\n".join(lines), loc="left", fontsize=12.5, fontweight="normal", color=COLORS["muted"], pad=8)
 
 
 def _inline(label: str) -> str:
@@ -469,16 +496,25 @@ def spider_chart(table, *, base_output: float | None = None, output: str = "roq"
     palette = dict(zip(list(dict.fromkeys(frame["input"])), _input_colors(list(dict.fromkeys(frame["input"])), colors)))
     names.sort(key=lambda n: -ranges[n])
     figure, ax = new_figure()
+    ends = []
+    curves = {}
     for k, name in enumerate(names):
         mask = frame["input"].to_numpy() == name
         order = np.argsort(change[mask])
         label = frame.loc[mask, "label"].iloc[0] if "label" in frame.columns else input_label(name)
-        ax.plot(change[mask][order], axis.scaled(values[mask][order]), color=palette[name],
-                linestyle=_LINESTYLES[(k // len(SEQUENCE)) % len(_LINESTYLES)], marker=_MARKERS[k % len(_MARKERS)],
-                markersize=6, label=label, zorder=3)
+        xs, ys = change[mask][order], axis.scaled(values[mask][order])
+        curves[name] = (xs, ys, label)
+        # lines that may lie on top of each other stay distinguishable: each its own dash and
+        # marker, drawn widest first so a later, thinner line shows on top of an earlier one
+        ax.plot(xs, ys, color=palette[name], linestyle=_LINESTYLES[k % len(_LINESTYLES)], marker=_MARKERS[k % len(_MARKERS)],
+                markersize=7 - min(k, 3), linewidth=3.2 - 0.5 * min(k, 3), label=label, zorder=3 + k)
+        ends.append((float(xs[-1]), float(ys[-1]), label, palette[name]))
     if base_output is not None:
         ax.plot([0.0], [axis.scaled(base_output)], marker="o", markersize=11, markerfacecolor="white",
-                markeredgecolor=COLORS["base"], markeredgewidth=2, linestyle="none", zorder=5, label=f"base ({axis.text(base_output)})")
+                markeredgecolor=COLORS["base"], markeredgewidth=2, linestyle="none", zorder=9)
+        ax.annotate(f"base {axis.text(base_output)}", (0.0, axis.scaled(base_output)), xytext=(-10, 10), textcoords="offset points",
+                    ha="right", fontsize=11.5, color=COLORS["base"], zorder=9,
+                    bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
     low, high = float(axis.scaled(values).min()), float(axis.scaled(values).max())
     low, high = _include(low, high, None if limit is None else limit / axis.divisor)
     note = None
@@ -494,9 +530,58 @@ def spider_chart(table, *, base_output: float | None = None, output: str = "roq"
     ax.grid(True)
     ax.set_xlabel("Change of the input from its base value (%)")
     ax.set_ylabel(axis.label if len(axis.label) < 34 else axis.short + (f" ({axis.label.rsplit('(', 1)[1]}" if "(" in axis.label else ""))
+    together = _coinciding(curves, tolerance=0.01 * max(high - low, 1e-12))
+    if together:
+        note = "; ".join(t for t in (note, "; ".join(f"{a} and {b} lie on top of each other" for a, b in together)) if t)
     _title(ax, title or f"Spider: {axis.short} as each input moves from base", "; ".join(t for t in (subtitle, note) if t) or None)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    _label_line_ends(ax, ends, span=(low - pad, high + pad))
     return figure
+
+
+def _coinciding(curves: Mapping, tolerance: float) -> list:
+    """Pairs of labelled curves (same x values) that never differ by more than ``tolerance``."""
+    pairs = []
+    names = list(curves)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            xa, ya, la = curves[a]
+            xb, yb, lb = curves[b]
+            if len(xa) == len(xb) and np.allclose(xa, xb) and np.max(np.abs(ya - yb)) <= tolerance:
+                pairs.append((la, lb))
+    return pairs
+
+
+def _label_line_ends(ax, ends, *, span, fontsize: float = 12.0):
+    """Name each line at its right end, nudging labels apart vertically so none overlap.
+
+    ``ends``: (x, y, text, colour) in data coordinates; labels go just right of the axes'
+    data, in the line's colour, with a thin leader where a label had to move.
+    """
+    if not ends:
+        return
+    low, high = span
+    height = (high - low) * (fontsize * 1.35 / 72) / max(ax.figure.get_figheight() * ax.get_position().height, 1e-9)
+    order = sorted(range(len(ends)), key=lambda i: ends[i][1])
+    placed = []
+    for i in order:
+        y = ends[i][1]
+        if placed and y < placed[-1][1] + height:
+            y = placed[-1][1] + height
+        placed.append((i, y))
+    overflow = placed[-1][1] - (high - 0.5 * height)
+    if overflow > 0:  # shift the stack down, never below the axis
+        placed = [(i, max(y - overflow, low + 0.5 * height)) for i, y in placed]
+    x0, x1 = ax.get_xlim()
+    x_text = max(e[0] for e in ends) + 0.02 * (x1 - x0)
+    for i, y in placed:
+        x, y0, text, colour = ends[i]
+        ax.annotate(text, (x, y0), xytext=(x_text, y), textcoords="data", xycoords="data", ha="left", va="center",
+                    fontsize=fontsize, color=colour, fontweight="bold", annotation_clip=False,
+                    arrowprops=dict(arrowstyle="-", color=colour, lw=0.8, shrinkA=1, shrinkB=3, alpha=0.8))
+    longest = max(len(e[2]) for e in ends)  # room on the right for the labels, without ticks there
+    ticks = [t for t in ax.get_xticks() if x0 <= t <= x1]
+    ax.set_xlim(x0, x1 + (x1 - x0) * min(0.5, 0.014 * longest + 0.05))
+    ax.set_xticks(ticks)
 
 
 # --------------------------------------------------------------------------- global sensitivity
@@ -504,7 +589,7 @@ def spider_chart(table, *, base_output: float | None = None, output: str = "roq"
 
 @styled
 def sobol_bars(table, *, output: str = "roq", conf_level: float = 0.95, title: str | None = None, max_inputs: int | None = None,
-               method: str = "sobol"):
+               method: str = "sobol", note: str | None = None):
     """Sobol' first-order (S1) and total-order (ST) indices side by side, with confidence intervals.
 
     Parameters
@@ -523,6 +608,8 @@ def sobol_bars(table, *, output: str = "roq", conf_level: float = 0.95, title: s
         Show the inputs with the largest ST only.
     method : {"sobol", "fast"}
         Which estimator made the indices (labels only).
+    note : str, optional
+        A further subtitle line (e.g. why the second-order heatmap is left out).
 
     Returns
     -------
@@ -561,7 +648,7 @@ def sobol_bars(table, *, output: str = "roq", conf_level: float = 0.95, title: s
     estimator = "eFAST" if method == "fast" else "Sobol'"
     ax.set_xlabel(f"Share of the variance of {input_label(output)} ({estimator} index, 0-1)")
     _title(ax, title or f"{estimator} indices: which inputs drive the variance of {input_label(output)}",
-           f"bars: estimate; whiskers: {conf_level:.0%} confidence interval")
+           f"bars: estimate; whiskers: {conf_level:.0%} confidence interval" + (f"; {note}" if note else ""))
     figure.legend(loc="outside lower center", ncol=2)
     return figure
 
@@ -745,14 +832,17 @@ def morris_scatter(table, *, output: str = "roq", title: str | None = None, outp
     conf = _numbers(frame, "mu_star_conf", "table") if "mu_star_conf" in frame.columns else None
     figure, ax = new_figure()
     x_top = max(float(np.max(mu + (conf if conf is not None else 0))), 1e-12) * 1.15
-    # sigma axis: up to the largest sigma, but at least to the sigma/mu* = 0.5 line at the largest mu*
-    y_top = max(float(np.max(sigma)) * 1.25, 0.55 * x_top)
+    # sigma axis sized to the data (small sigma: almost linear effects, shown as such, not
+    # squashed at the bottom of an axis to the sigma/mu* = 0.5 line)
+    y_top = max(float(np.max(sigma)) * 1.3, 1e-3 * x_top, 1e-12)
     ax.set_xlim(0, x_top)
     ax.set_ylim(0, y_top)
     xs = np.linspace(0, x_top, 50)
     for ratio, style in ((0.1, ":"), (0.5, "-."), (1.0, "--")):
         ax.plot(xs, ratio * xs, color=COLORS["muted"], linestyle=style, linewidth=1.2, zorder=1)
         end = min(x_top, y_top / ratio)
+        if end < 0.15 * x_top:  # the line leaves the (data-sized) axes near the origin: no room for a label
+            continue
         # the label sits on its line where no point is near (in axes fractions)
         for fraction in (0.96, 0.8, 0.64, 0.48, 0.32):
             x_text = end * fraction
@@ -769,7 +859,8 @@ def morris_scatter(table, *, output: str = "roq", title: str | None = None, outp
     ax.set_xlabel(f"μ*: mean |elementary effect| on {input_label(output)} ({output_unit})")
     ax.set_ylabel(f"σ: spread of effects ({output_unit})")
     _title(ax, title or f"Morris screening: influence on {input_label(output)}",
-           "right: more influential; up: non-linear or interacting" + (f"; whiskers: {conf_level:.0%} CI of μ*" if conf is not None else ""))
+           "right: more influential; up: non-linear or interacting" + (f"; whiskers: {conf_level:.0%} CI of μ*" if conf is not None else "")
+           + ("; every σ/μ* < 0.1: almost linear effects" if np.all(sigma < 0.1 * np.maximum(mu, 1e-300)) else ""))
     labels = list(frame["label"]) if "label" in frame.columns else [input_label(n) for n in frame["input"]]
     whiskers = [(m - c, v, m + c, v) for m, c, v in zip(mu, conf, sigma)] if conf is not None else []
     _place_labels(figure, ax, mu, sigma, labels, obstacles=whiskers)
@@ -912,6 +1003,13 @@ def roq_distribution_chart(histogram, *, probability_above: float | None = None,
     x_low, x_high = axis.scaled(low), axis.scaled(high)
     colors = [COLORS["negative"] if limit is not None and h <= limit + 1e-12 else COLORS["main"] for h in high]
     left.bar(x_low, share, width=x_high - x_low, align="edge", color=colors, edgecolor="white", linewidth=0.4, zorder=3)
+    band = dict(statistics or {})
+    if "P5" in band and "P95" in band:  # the central 90% of scenarios, shaded behind the bars
+        p5, p95 = axis.scaled(float(band["P5"])), axis.scaled(float(band["P95"]))
+        for ax in (left, right):
+            ax.axvspan(p5, p95, color=OKABE_ITO["sky_blue"], alpha=0.16, linewidth=0, zorder=1)
+        left.text((p5 + p95) / 2, 0.0, "P5–P95", transform=left.get_xaxis_transform(), ha="center", va="bottom", fontsize=10.5,
+                  color=COLORS["main"], zorder=6)
     cdf = np.cumsum(share)
     # piecewise linear through the bin edges (exact at every edge, including the threshold)
     right.plot(np.append(x_low[0], x_high), np.append(0.0, cdf), color=COLORS["main"], linewidth=2.6, zorder=3)
@@ -1001,11 +1099,17 @@ def fan_chart(table, *, output: str = "market_share", title: str | None = None, 
     if output == "market_share":
         axis.percent, axis.short = True, "Market share"
     figure, ax = new_figure()
-    pairs = [(q, 100 - q) for q, _ in percentiles if q < 50 and (100 - q) in columns]
-    shades = np.linspace(0.22, 0.55, max(len(pairs), 1))
-    for (q_low, q_high), alpha in zip(sorted(pairs), shades):  # outermost first, lightest
-        ax.fill_between(years, axis.scaled(columns[q_low]), axis.scaled(columns[q_high]), color=COLORS["main"], alpha=float(alpha),
-                        linewidth=0, label=f"P{q_low:g}–P{q_high:g}", zorder=2)
+    pairs = sorted((q, 100 - q) for q, _ in percentiles if q < 50 and (100 - q) in columns)
+    # at most three bands, clearly different shades: the 90%, 80% and 50% ranges (or the outer,
+    # middle and inner of what the table holds), each named at the right end of the fan
+    if len(pairs) > 3:
+        pairs = [pairs[0], pairs[len(pairs) // 2 - (0 if len(pairs) % 2 else 1)], pairs[-1]]
+    shades = [OKABE_ITO["sky_blue"], OKABE_ITO["sky_blue"], COLORS["main"]][-len(pairs):] if pairs else []
+    alphas = [0.22, 0.5, 0.45][-len(pairs):] if pairs else []
+    band_ends = []
+    for (q_low, q_high), colour, alpha in zip(pairs, shades, alphas):  # outermost first
+        ax.fill_between(years, axis.scaled(columns[q_low]), axis.scaled(columns[q_high]), color=colour, alpha=alpha, linewidth=0, zorder=2)
+        band_ends.append((float(years[-1]), float(axis.scaled(columns[q_high][-1])), f"P{q_low:g}–P{q_high:g}", COLORS["main"]))
     if 50.0 in columns:
         ax.plot(years, axis.scaled(columns[50.0]), color=COLORS["main"], linewidth=2.8, marker="o", label="median (P50)", zorder=4)
     if base is not None:
@@ -1014,15 +1118,20 @@ def fan_chart(table, *, output: str = "market_share", title: str | None = None, 
         ax.plot(years, axis.scaled(np.asarray(comparison, dtype=float)), color=COLORS["accent"], linestyle="-.", linewidth=2.2,
                 marker="s", label=comparison_label, zorder=4)
     ax.set_xticks(years, [f"{y:g}" for y in years])
+    ax.set_xlim(years[0] - 0.15, years[-1] + 0.15)
     ax.yaxis.set_major_formatter(axis.formatter())
     ax.grid(axis="y")
     ax.set_xlabel(year_label)
     ax.set_ylabel(axis.label)
-    lowest = min(float(np.min(v)) for v in columns.values())
-    ax.set_ylim(bottom=min(0.0, axis.scaled(lowest)) if lowest >= 0 else None)
-    _title(ax, title or f"{axis.short} with the programme, by year", "bands: Monte Carlo percentiles; line: median")
-    count = len(ax.get_legend_handles_labels()[0])
-    figure.legend(loc="outside lower center", ncol=count if count <= 5 else math.ceil(count / 2))
+    if comparison is not None:  # both paths on one axis from 0 (without a comparison: zoomed on the fan, bands readable)
+        lowest = min([float(np.min(v)) for v in columns.values()] + [float(np.min(comparison))])
+        ax.set_ylim(bottom=min(0.0, axis.scaled(lowest)) if lowest >= 0 else None)
+    low, high = ax.get_ylim()
+    _title(ax, title or f"{axis.short} with the programme, by year",
+           "shaded: Monte Carlo percentile bands (named at the right); line: median" + ("" if comparison is not None else
+           "; without the programme: see the with / without chart"))
+    _label_line_ends(ax, band_ends, span=(low, high), fontsize=11)
+    figure.legend(loc="outside lower center", ncol=len(ax.get_legend_handles_labels()[0]))
     return figure
 
 
@@ -1063,34 +1172,26 @@ def two_way_heatmap(table, x: str, y: str, *, value: str = "roq", threshold="aut
         raise RoqInputError("table", f"needs at least 2 distinct values of {x} and of {y}")
     axis = _Axis(value, values, currency)
     limit = axis.threshold if threshold == "auto" else threshold
-    from matplotlib import colormaps
-    from matplotlib.colors import Normalize, TwoSlopeNorm
-
     finite = values[np.isfinite(values)]
     v_min, v_max = float(finite.min()), float(finite.max())
     crosses = limit is not None and v_min < limit < v_max
-    if crosses:
-        # each side of break-even gets its own full colour range: a small shortfall still reads as red
-        norm = TwoSlopeNorm(vcenter=limit, vmin=v_min, vmax=v_max)
-    else:
-        norm = Normalize(v_min, v_max)
+    levels, colours = _diverging_levels(v_min, v_max, limit)
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    cmap = ListedColormap(colours)
+    norm = BoundaryNorm(levels, cmap.N)
     x_format, x_label, x_div = _value_formatter(x, xs, currency)
     y_format, y_label, y_div = _value_formatter(y, ys, currency)
     figure, ax = new_figure()
-    mesh = ax.pcolormesh(xs / x_div, ys / y_div, values, cmap=colormaps[DIVERGING_COLORMAP], norm=norm, shading="nearest")
-    colorbar = figure.colorbar(mesh, ax=ax, pad=0.02)
-    if crosses:  # the two halves have different scales: tick each one
-        from matplotlib.ticker import MaxNLocator
-
-        below = [t for t in MaxNLocator(3).tick_values(v_min, limit) if v_min <= t < limit - 0.08 * (limit - v_min)]
-        above = [t for t in MaxNLocator(4).tick_values(limit, v_max) if limit + 0.08 * (v_max - limit) < t <= v_max]
-        colorbar.set_ticks(below + [limit] + above)
-        colorbar.ax.yaxis.set_major_formatter(axis.formatter())
+    # filled contours between even levels (smooth band edges, no stepped cells)
+    filled = ax.contourf(xs / x_div, ys / y_div, values, levels=levels, cmap=cmap, norm=norm, extend="neither")
+    colorbar = figure.colorbar(filled, ax=ax, pad=0.02, ticks=levels, spacing="uniform")
+    colorbar.ax.yaxis.set_major_formatter(axis.formatter())
     colorbar.set_label(axis.label if len(axis.label) < 30 else f"{axis.short} (ratio)")
     if crosses:
-        contour = ax.contour(xs / x_div, ys / y_div, values, levels=[limit], colors=COLORS["threshold"], linewidths=2.2, linestyles="--")
+        contour = ax.contour(xs / x_div, ys / y_div, values, levels=[limit], colors=COLORS["threshold"], linewidths=2.4, linestyles="--")
         ax.clabel(contour, fmt={limit: f"{axis.short} = {limit:g}"}, fontsize=12, inline=True, inline_spacing=6)
-        colorbar.ax.axhline(limit, color=COLORS["threshold"], linewidth=2, linestyle="--")
+        colorbar.ax.axhline(limit, color=COLORS["threshold"], linewidth=2.5, linestyle="--")
     if base_point is not None:
         ax.plot(base_point[0] / x_div, base_point[1] / y_div, marker="X", markersize=13, color="white", markeredgecolor=COLORS["text"],
                 markeredgewidth=1.5, linestyle="none", zorder=6)
@@ -1100,9 +1201,48 @@ def two_way_heatmap(table, x: str, y: str, *, value: str = "roq", threshold="aut
     ax.yaxis.set_major_formatter(y_format)
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
+    side = None if limit is None or crosses else f"every point is {'above' if v_min >= limit else 'below'} the break-even {axis.short} = {limit:g}"
     _title(ax, title or f"{axis.short} over {input_label(x).lower()} and {input_label(y).lower()}",
-           f"dashed contour: break-even ({axis.short} = {limit:g}); red below, blue above" if crosses else None)
+           f"dashed contour: break-even ({axis.short} = {limit:g}); red below, blue above, in even steps either side" if crosses else side)
     return figure
+
+
+def _diverging_levels(v_min: float, v_max: float, centre: float | None, steps: int = 5):
+    """Contour levels in even steps on each side of ``centre`` and one colour per band.
+
+    Each side gets round, evenly spaced levels of its own (ROQ 0.8-1 in steps of 0.05,
+    1-4.5 in steps of 0.5, say) and its own half of ColorBrewer RdBu, starting at a clear
+    tint rather than white, so the band just above break-even reads as blue and the band
+    just below as red; without a centre inside the range, one side's colours only.
+    """
+    from matplotlib import colormaps
+    from matplotlib.ticker import MaxNLocator
+
+    cmap = colormaps[DIVERGING_COLORMAP]
+
+    def even(low, high):
+        """Round, evenly spaced levels from the last one at or below ``low`` to the first at or above ``high``."""
+        ticks = MaxNLocator(steps, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+        tol = 1e-9 * max(abs(high - low), 1e-300)
+        first = ticks[ticks <= low + tol].max(initial=ticks.min())
+        last = ticks[ticks >= high - tol].min(initial=ticks.max())
+        return ticks[(ticks >= first) & (ticks <= last)]
+
+    if centre is not None and v_min < centre < v_max:
+        below, above = even(v_min, centre), even(centre, v_max)
+        below = np.append(below[below < centre - 1e-12], centre)
+        above = np.insert(above[above > centre + 1e-12], 0, centre)
+        levels = np.concatenate([below, above[1:]])
+        n_below, n_above = len(below) - 1, len(above) - 1
+        colours = [cmap(0.04 + 0.32 * (k / max(n_below - 1, 1))) for k in range(n_below)]
+        colours += [cmap(0.64 + 0.32 * (k / max(n_above - 1, 1))) for k in range(n_above)]
+        return levels, colours
+    if v_max <= v_min:
+        v_min, v_max = v_min - 0.5, v_max + 0.5
+    levels = even(v_min, v_max)
+    n = len(levels) - 1
+    positions = [0.64 + 0.32 * k / max(n - 1, 1) for k in range(n)] if centre is None or v_min >= centre else [0.04 + 0.32 * k / max(n - 1, 1) for k in range(n)]
+    return levels, [cmap(q) for q in positions]
 
 
 @styled

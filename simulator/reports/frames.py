@@ -238,3 +238,126 @@ def finite_or_none(value) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+# --------------------------------------------------------------------------- the report's own sample
+
+#: Scenarios of the run drawn again for the sample-based charts (tornado by rank correlation,
+#: input distributions, input-vs-output scatter, with/without overlays).
+SAMPLE_SIZE = 2**13
+#: Outputs evaluated on that sample.
+SAMPLE_OUTPUTS = ("roq", "npv_gain", "final_market_share", "npv_with_programme", "npv_without_programme",
+                  "npv_programme_cost", "final_market_share_without_programme")
+
+
+def report_sample(result, size: int = SAMPLE_SIZE) -> dict:
+    """The first ``size`` scenarios of a Monte Carlo run, drawn again with their outputs.
+
+    ``run_monte_carlo`` keeps statistics, not scenarios; the sample-based charts of a
+    report need inputs and outputs side by side. ``Scenario.draw`` gives scenarios
+    ``0..size-1`` of the run itself (same seed, sampler and run size, so the same numbers
+    as in the run) and :func:`simulator.roq.evaluate` their outputs.
+
+    Returns
+    -------
+    dict
+        ``inputs`` (uncertain input -> array), ``outputs`` (output -> array, see
+        :data:`SAMPLE_OUTPUTS`), ``samples`` (int).
+    """
+    from ..roq import evaluate
+
+    scenario = result.scenario
+    size = max(1, min(int(size), int(result.samples)))
+    params = scenario.draw(0, size, seed=result.seed, sampler=result.sampler, samples=int(result.samples))
+    values = evaluate(params, SAMPLE_OUTPUTS, validate=False)
+    outputs = {name: np.broadcast_to(np.asarray(values[name], dtype=float), (size,)).copy() for name in SAMPLE_OUTPUTS}
+    inputs = {name: np.asarray(params[name], dtype=float).reshape(-1) for name in scenario.uncertain}
+    return {"inputs": inputs, "outputs": outputs, "samples": size}
+
+
+def sample_tornado(sample: Mapping, output: str = "roq"):
+    """Sample sensitivity (rank correlation, contribution to variance, SRC, SRRC) of one output.
+
+    :func:`simulator.uncertainty.sample_sensitivity.sample_sensitivity` on the report's
+    sample (:func:`report_sample`); None when the output does not vary.
+    """
+    from ..uncertainty.sample_sensitivity import sample_sensitivity
+
+    values = sample["outputs"][output]
+    if not np.isfinite(values).all() or np.ptp(values) == 0:
+        return None
+    return sample_sensitivity(sample["inputs"], values, output_name=output)
+
+
+#: Statistics of an output's one-page summary, in the order shown.
+SUMMARY_STATISTICS = ("base case", "mean", "sd", "min", "P5", "P10", "P25", "median", "P75", "P90", "P95", "max")
+
+
+def output_statistics(result, output: str) -> pd.DataFrame:
+    """The statistics table of an output's one-page summary (values in the output's unit).
+
+    Returns
+    -------
+    DataFrame
+        ``statistic, value``; ``attrs``: ``probability`` (P(output > threshold) or None),
+        ``probability_halfwidth``, ``threshold``, ``samples``.
+    """
+    from ..uncertainty.scenario import THRESHOLDS
+
+    stats = result.statistics[output]
+    p = stats["percentiles"]
+    values = {"base case": result.base.get(output, math.nan), "mean": stats["mean"], "sd": stats["sd"], "min": stats["min"],
+              "P5": p[0.05], "P10": p[0.10], "P25": p[0.25], "median": p[0.50], "P75": p[0.75], "P90": p[0.90], "P95": p[0.95],
+              "max": stats["max"]}
+    frame = pd.DataFrame({"statistic": list(SUMMARY_STATISTICS), "value": [float(values[k]) for k in SUMMARY_STATISTICS]})
+    threshold = THRESHOLDS.get(output)
+    frame.attrs.update(threshold=threshold, samples=int(stats["count"]), probability=None, probability_halfwidth=None)
+    if threshold is not None and threshold in stats["exceed"]:
+        frame.attrs["probability"] = float(stats["exceed"][threshold])
+        frame.attrs["probability_halfwidth"] = float(stats["exceed_halfwidth"].get(threshold, math.nan))
+    return frame
+
+
+def programme_decision(result):
+    """The verdict on the programme (pays / does not pay / undecided) from P(ROQ > 1), or None.
+
+    Uses :func:`simulator.uncertainty.verdict.programme_verdict` where it exists (one
+    function decides, everywhere); without it the report shows the probability and its
+    interval only.
+    """
+    try:
+        from ..uncertainty.verdict import programme_verdict
+    except ImportError:
+        return None
+    stats = result.statistics.get("roq")
+    if stats is None or 1.0 not in stats["exceed"]:
+        return None
+    scenarios = int(stats["count"])
+    paying = int(round(float(stats["exceed"][1.0]) * scenarios))
+    try:
+        return programme_verdict(paying, scenarios, nonfinite=int(stats.get("nonfinite", 0)))
+    except RoqInputError:  # no verdict on a run whose ROQ is not a number somewhere: the probability line says so
+        return None
+
+
+def second_order_is_informative(second_order) -> bool:
+    """Whether a second-order Sobol' table shows any interaction worth a chart.
+
+    Yes only if some pair's S2 is at least 0.01 (1% of the variance) with confidence:
+    the lower end of its interval, S2 - S2_conf, reaches 0.01. Otherwise a heatmap of
+    "0.000 ± 0.05" cells says nothing a sentence does not.
+    """
+    if second_order is None or not len(second_order):
+        return False
+    s2 = second_order["S2"].to_numpy(dtype=float)
+    conf = second_order["S2_conf"].to_numpy(dtype=float) if "S2_conf" in second_order else np.zeros_like(s2)
+    return bool(np.any(s2 - np.nan_to_num(conf, nan=np.inf) >= 0.01))
+
+
+def second_order_note(second_order) -> str:
+    """The sentence shown instead of an uninformative second-order heatmap."""
+    s2 = second_order["S2"].to_numpy(dtype=float)
+    conf = second_order["S2_conf"].to_numpy(dtype=float) if "S2_conf" in second_order else np.zeros_like(s2)
+    worst = int(np.argmax(np.abs(s2)))
+    return (f"no pairwise interaction shown: no second-order index is at least 0.01 with confidence "
+            f"(largest |S2| = {abs(s2[worst]):.3f} ± {conf[worst]:.3f}), so its heatmap is left out")

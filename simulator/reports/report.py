@@ -12,6 +12,7 @@ draws whatever one result object holds, for the ``--charts`` option of ``roq sim
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +23,16 @@ import pandas as pd
 from ..errors import RoqInputError
 from . import charts
 from .._files import prepare_directory
-from .export import IMAGE_FORMATS, parse_formats, save_figure, write_report_workbook
+from .export import IMAGE_FORMATS, parse_formats, save_figure, write_report_workbook, write_tables_csv
 from .frames import (
     FAN_PATHS,
+    SAMPLE_SIZE,
+    output_statistics,
+    programme_decision,
+    report_sample,
+    sample_tornado,
+    second_order_is_informative,
+    second_order_note,
     _output_of,
     distribution_statistics,
     finite_or_none,
@@ -34,7 +42,7 @@ from .frames import (
     sweep_kind,
     tornado_frame,
 )
-from .style import DEFAULT_DPI
+from .style import DEFAULT_DPI, case_name, format_halfwidth
 
 __all__ = [
     "ReportData",
@@ -49,10 +57,14 @@ __all__ = [
     "case_study_survey",
     "add_charts_option",
     "REPORT_WORKBOOK",
+    "REPORT_PDF",
+    "write_pdf_report",
 ]
 
 #: File name of the report workbook.
 REPORT_WORKBOOK = "roq_report.xlsx"
+#: File name of the PDF report (with ``pdf`` among the formats).
+REPORT_PDF = "roq_report.pdf"
 
 
 @dataclass
@@ -95,10 +107,53 @@ class ReportData:
     discount_break_even: float | None = None
     survey: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    sample: dict = field(default_factory=dict)
+    sample_sensitivity: dict = field(default_factory=dict)
+    sobol_samples: int = 0
+    morris_trajectories: int = 0
+
+    @property
+    def sobol_runs(self) -> int:
+        """Model runs of the Sobol' design: N (2D + 2) with second-order indices."""
+        return self.sobol_samples * (2 * len(self.scenario.uncertain) + 2)
+
+    @property
+    def morris_runs(self) -> int:
+        """Model runs of the Morris design: r (D + 1)."""
+        return self.morris_trajectories * (len(self.scenario.uncertain) + 1)
 
     @property
     def base_roq(self) -> float:
         return float(self.monte_carlo.base.get("roq", math.nan))
+
+    @property
+    def title(self) -> str:
+        """The case by its publication (never a file number), as every page names it."""
+        return case_name(self.scenario.name)
+
+    @property
+    def summary_outputs(self) -> tuple:
+        """Outputs with a one-page summary: ROQ first, then the scenario's other scalar outputs."""
+        return tuple(n for n in self.monte_carlo.outputs if n in self.sample.get("outputs", {}) and n in self.monte_carlo.statistics)
+
+    def verdict(self):
+        """The programme verdict from P(ROQ > 1) (None where the project has no verdict function)."""
+        return programme_decision(self.monte_carlo)
+
+    def probability_line(self) -> str:
+        """P(ROQ > 1) with its interval, and the verdict when there is one."""
+        verdict = self.verdict()
+        if verdict is not None:
+            return verdict.line("ROQ")
+        stats = self.monte_carlo.statistics.get("roq")
+        if stats is None or 1.0 not in stats["exceed"]:
+            return ""
+        p, half = stats["exceed"][1.0], stats["exceed_halfwidth"].get(1.0, math.nan)
+        return f"P(ROQ > 1) = {p:.2%} ± {format_halfwidth(half)} (95% CI half-width) over {int(stats['count']):,} scenarios"
+
+    def caption(self, what: str | None = None) -> str:
+        """Subtitle naming the scenario and the sample a chart comes from."""
+        return f"{case_name(self.scenario.name, short=True)} · {what or f'{self.monte_carlo.samples:,} Monte Carlo scenarios (seed {self.monte_carlo.seed})'}"
 
 
 @dataclass
@@ -126,11 +181,11 @@ class Report:
 
     def summary(self) -> str:
         mc = self.data.monte_carlo
-        p = mc.probability("roq") if "roq" in mc.outputs else math.nan
         lines = [
-            f"ROQ report: {self.data.scenario.name}",
+            f"ROQ report: {self.data.title}",
             f"Monte Carlo: {mc.samples:,} scenarios (sampler {mc.sampler}, seed {mc.seed}); base ROQ {self.data.base_roq:.3f}; "
-            f"mean ROQ {mc.statistics['roq']['mean']:.3f}; P(ROQ > 1) = {p:.2%}" if "roq" in mc.statistics else "",
+            f"mean ROQ {mc.statistics['roq']['mean']:.3f}" if "roq" in mc.statistics else "",
+            self.data.probability_line(),
             f"Wrote {len(self.files)} files to {self.out_dir}:",
         ]
         lines += [f"  {p.name}" for p in self.files]
@@ -175,7 +230,8 @@ def survey_figures(ipa=None, gaps=None) -> dict:
 def compute_report(scenario=None, *, samples: int | None = None, seed: int | None = None, sampler: str | None = None,
                    sensitivity_samples: int = 1024, morris_trajectories: int = 40,
                    two_way: tuple[str, str] = ("discount_rate", "annual_cost"), two_way_points: int = 25,
-                   survey: Mapping | None = None, progress: bool | None = False, engine=None) -> ReportData:
+                   survey: Mapping | None = None, progress: bool | None = False, engine=None,
+                   sample_size: int = SAMPLE_SIZE) -> ReportData:
     """Run every analysis of a scenario's report.
 
     Parameters
@@ -199,6 +255,10 @@ def compute_report(scenario=None, *, samples: int | None = None, seed: int | Non
     engine : str or engine, optional
         Where the Monte Carlo, sweeps and sensitivity runs execute
         (:func:`simulator.engines.get_engine`; default local). Numbers do not depend on it.
+    sample_size : int
+        Scenarios of the run drawn again, with their outputs, for the sample-based charts
+        (tornado by contribution to variance, input distributions, scatter, with/without
+        overlays); the run's own first scenarios. 0 skips them.
 
     Returns
     -------
@@ -256,40 +316,105 @@ def compute_report(scenario=None, *, samples: int | None = None, seed: int | Non
                 morris = run_sensitivity(model, scenario.uncertain, "morris", samples=int(morris_trajectories), seed=mc.seed, output_name="roq", engine=engine)
             except ImportError as error:  # SALib missing (e.g. a browser runtime without it): no Morris chart
                 notes.append(f"Morris screening skipped: {error}")
+    sample = report_sample(mc, sample_size) if sample_size else {}
+    tornados = {}
+    for name in outputs:
+        if sample and name in sample["outputs"]:
+            result = sample_tornado(sample, name)
+            if result is not None:
+                tornados[name] = result
     return ReportData(
         scenario=scenario, monte_carlo=mc, histogram=histogram, fan=fan, one_way=one_way, spider=spider,
         two_way=grid, two_way_axes=(x, y), discount_curve=curve, break_even=break_even, sobol=sobol, morris=morris,
-        discount_break_even=rate_break_even, survey=dict(survey or {}), notes=notes,
+        discount_break_even=rate_break_even, survey=dict(survey or {}), notes=notes, sample=sample, sample_sensitivity=tornados,
+        sobol_samples=int(sensitivity_samples) if sobol is not None else 0, morris_trajectories=int(morris_trajectories) if morris is not None else 0,
     )
 
 
 def report_figures(data: ReportData) -> dict:
-    """Every chart of a report, by file stem (matplotlib figures)."""
+    """Every chart of a report, by file stem (matplotlib figures), each subtitled with its
+    scenario (by publication) and the sample it comes from."""
+    from . import sample_charts
+
     scenario = data.scenario
     currency = scenario.currency or "IDR"
     mc = data.monte_carlo
     figures = {}
-    figures["roq_distribution"] = charts.roq_distribution_chart(
-        data.histogram, probability_above=mc.probability("roq"), statistics=distribution_statistics(mc, "roq"), currency=currency)
-    figures["market_share_fan"] = charts.fan_chart(data.fan, base=data.fan.attrs.get("base"), comparison=data.fan.attrs.get("without_programme"))
+    run = data.caption()
+    drawn = f"{data.sample.get('samples', 0):,} of the run's {mc.samples:,} scenarios"
+    with charts.caption(data.caption(drawn)):
+        for name in data.summary_outputs:
+            sensitivity = data.sample_sensitivity.get(name)
+            statistics = output_statistics(mc, name)
+            target = _target(data, name)
+            figures[f"summary_{name}"] = sample_charts.output_summary_chart(
+                data.sample["outputs"][name], statistics, sensitivity.table if sensitivity is not None else None, output=name,
+                threshold=target[0], threshold_label=target[1], probability=statistics.attrs["probability"],
+                probability_halfwidth=statistics.attrs["probability_halfwidth"], currency=currency,
+                verdict=data.probability_line() if name == "roq" else None)
+    with charts.caption(run):
+        figures["roq_distribution"] = charts.roq_distribution_chart(
+            data.histogram, probability_above=mc.probability("roq"), statistics=distribution_statistics(mc, "roq"), currency=currency)
+        if "npv_gain" in mc.statistics:
+            histogram = histogram_from_result(mc, "npv_gain", threshold=None)
+            figures["npv_gain_distribution"] = charts.roq_distribution_chart(
+                histogram, output="npv_gain", statistics=distribution_statistics(mc, "npv_gain"), currency=currency, threshold=None)
+        with_without = "market_share_path_without_programme" in mc.path_outputs and bool(data.sample)
+        # the path without the programme is on the with / without chart; the fan is zoomed on its bands
+        figures["market_share_fan"] = charts.fan_chart(data.fan, base=data.fan.attrs.get("base"),
+                                                       comparison=None if with_without else data.fan.attrs.get("without_programme"))
+        if with_without:
+            figures["with_without"] = sample_charts.with_without_chart(
+                mc.path_statistics("market_share_path"), mc.path_statistics("market_share_path_without_programme"),
+                data.sample["outputs"]["npv_with_programme"], data.sample["outputs"]["npv_without_programme"], currency=currency)
+        figures["convergence"] = sample_charts.convergence_chart(mc.convergence_frame(), output="roq", currency=currency)
+    if data.sample:
+        with charts.caption(data.caption(drawn)):
+            figures["input_distributions"] = sample_charts.input_distributions_chart(data.sample["inputs"], currency=currency)
+            if "roq" in data.sample_sensitivity:
+                tornado = data.sample_sensitivity["roq"]
+                figures["sample_tornado"] = sample_charts.sample_sensitivity_chart(
+                    tornado.table, output="roq", samples=tornado.samples, r_squared=tornado.rank_r_squared)
+                figures["scatter_drivers"] = sample_charts.input_output_scatter(
+                    data.sample["inputs"], data.sample["outputs"]["roq"], output="roq", drivers=list(tornado.table["input"][:3]), currency=currency)
     table, base = tornado_frame(data.one_way, "roq")
-    figures["tornado"] = charts.tornado_chart(table, base, currency=currency, subtitle="each input at the P10 / P90 of its distribution, the others at base")
     colors = charts.input_colors(list(scenario.uncertain) + [n for n in data.one_way["input"] if n not in scenario.uncertain])
-    stops = "lines stop where an input would leave its valid range" if "valid" in data.spider and not data.spider["valid"].all() else None
-    figures["spider"] = charts.spider_chart(spider_frame(data.spider, "roq"), base_output=base, colors=colors, subtitle=stops)
+    with charts.caption(data.caption("deterministic: one input at a time, the others at base")):
+        figures["tornado"] = charts.tornado_chart(table, base, currency=currency, subtitle="each input at the P10 / P90 of its distribution, the others at base")
+        stops = "lines stop where an input would leave its valid range" if "valid" in data.spider and not data.spider["valid"].all() else None
+        figures["spider"] = charts.spider_chart(spider_frame(data.spider, "roq"), base_output=base, colors=colors, subtitle=stops)
     if data.sobol is not None:
-        figures["sobol_indices"] = charts.sobol_bars(data.sobol.table, conf_level=data.sobol.conf_level)
-        if data.sobol.second_order is not None and len(data.sobol.second_order):
-            figures["sobol_second_order"] = charts.second_order_heatmap(data.sobol.second_order)
+        sobol_what = f"Sobol' design, N = {data.sobol_samples:,} ({data.sobol_runs:,} model runs)" if data.sobol_samples else "Sobol' design"
+        with charts.caption(data.caption(sobol_what)):
+            second = data.sobol.second_order
+            informative = second_order_is_informative(second)
+            note = None if informative or second is None or not len(second) else second_order_note(second)
+            figures["sobol_indices"] = charts.sobol_bars(data.sobol.table, conf_level=data.sobol.conf_level, note=note)
+            if informative:
+                figures["sobol_second_order"] = charts.second_order_heatmap(second)
     if data.morris is not None:
-        figures["morris"] = charts.morris_scatter(data.morris.table, conf_level=data.morris.conf_level, colors=colors)
+        with charts.caption(data.caption(f"Morris design, {data.morris_runs:,} model runs" if data.morris_runs else "Morris design")):
+            figures["morris"] = charts.morris_scatter(data.morris.table, conf_level=data.morris.conf_level, colors=colors)
     x, y = data.two_way_axes
-    figures["two_way"] = charts.two_way_heatmap(data.two_way[data.two_way["valid"].astype(bool)], x, y, value="roq",
-                                               base_point=(float(scenario.base[x]), float(scenario.base[y])), currency=currency)
-    base_rate = float(scenario.base["discount_rate"]) if "discount_rate" in scenario.base else None
-    figures["discount_curve"] = charts.discount_rate_curve(data.discount_curve, breakeven=data.discount_break_even, base_rate=base_rate)
-    figures.update(survey_figures(data.survey.get("ipa"), data.survey.get("gaps")))
+    with charts.caption(data.caption(f"deterministic grid, {int(data.two_way['valid'].astype(bool).sum()):,} points")):
+        figures["two_way"] = charts.two_way_heatmap(data.two_way[data.two_way["valid"].astype(bool)], x, y, value="roq",
+                                                   base_point=(float(scenario.base[x]), float(scenario.base[y])), currency=currency)
+        base_rate = float(scenario.base["discount_rate"]) if "discount_rate" in scenario.base else None
+        figures["discount_curve"] = charts.discount_rate_curve(data.discount_curve, breakeven=data.discount_break_even, base_rate=base_rate)
+    with charts.caption(None):
+        figures.update(survey_figures(data.survey.get("ipa"), data.survey.get("gaps")))
     return figures
+
+
+def _target(data: ReportData, output: str) -> tuple:
+    """The line on an output's histogram: break-even ROQ = 1, or for NPV gain the base
+    programme cost NPVAS (where ROQ = 1), or none."""
+    if output == "roq":
+        return "auto", None
+    if output == "npv_gain" and "npv_programme_cost" in data.sample.get("outputs", {}):
+        cost = float(np.median(data.sample["outputs"]["npv_programme_cost"]))
+        return cost, "median programme cost NPVAS (ROQ = 1)"
+    return None, None
 
 
 def report_tables(data: ReportData) -> dict:
@@ -314,6 +439,10 @@ def report_tables(data: ReportData) -> dict:
             tables["Sobol second order"] = data.sobol.second_order
     if data.morris is not None:
         tables["Morris"] = data.morris.table
+    if data.sample_sensitivity:
+        tables["Sample sensitivity"] = pd.concat(
+            [result.table.assign(output=name)[["output"] + list(result.table.columns)] for name, result in data.sample_sensitivity.items()],
+            ignore_index=True)
     if data.survey.get("ipa") is not None:
         tables["IPA"] = data.survey["ipa"].to_frame()
     if data.survey.get("gaps") is not None:
@@ -321,9 +450,15 @@ def report_tables(data: ReportData) -> dict:
     return tables
 
 
+#: Tables the report workbook leaves out because a chart sheet already holds them (the
+#: 625-point two-way grid is on "Two-way" as a colour-scaled grid).
+_ON_CHART_SHEETS = ("Two-way grid", "Discount curve", "Fan percentiles", "Sobol indices", "Morris")
+
+
 def _workbook(data: ReportData, path: Path) -> Path:
     mc = data.monte_carlo
     table, base = tornado_frame(data.one_way, "roq")
+    tables = {k: v for k, v in report_tables(data).items() if k not in _ON_CHART_SHEETS}
     return write_report_workbook(
         path,
         tornado=table,
@@ -333,10 +468,12 @@ def _workbook(data: ReportData, path: Path) -> Path:
         probability_above=mc.probability("roq"),
         fan=data.fan,
         fan_base=data.fan.attrs.get("base"),
-        tables=report_tables(data),
+        tables=tables,
+        table_units={"One-way sweep": {"swing": "ratio"}},
         currency=data.scenario.currency or "IDR",
-        title=f"ROQ report: {data.scenario.name}",
+        title=f"ROQ report: {data.title}",
         conf_level=data.sobol.conf_level if data.sobol is not None else 0.95,
+        report=data,
     )
 
 
@@ -351,8 +488,9 @@ def build_report(scenario=None, out_dir: str | Path = "roq-report", formats=("pn
     out_dir : str or Path
         Created if needed; files are replaced atomically.
     formats : str or sequence
-        Any of ``png, svg, pdf`` (one file per chart) and ``xlsx`` (the report workbook,
-        ``roq_report.xlsx``, with native Excel charts).
+        Any of ``png, svg, pdf`` (one file per chart; ``pdf`` also the PDF report
+        ``roq_report.pdf``), ``xlsx`` (the report workbook, ``roq_report.xlsx``, with
+        native Excel charts) and ``csv`` (each result table, headers with units).
     dpi : int
         PNG resolution.
     survey : mapping, optional
@@ -375,13 +513,126 @@ def build_report(scenario=None, out_dir: str | Path = "roq-report", formats=("pn
     data = compute_report(scenario, survey=survey, **options)
     files = []
     if any(kind in IMAGE_FORMATS for kind in formats):
-        for name, figure in report_figures(data).items():
+        figures = report_figures(data)
+        for name, figure in figures.items():
             for kind in formats:
                 if kind in IMAGE_FORMATS:
                     files.append(save_figure(figure, directory / f"{name}.{kind}", dpi=dpi))
+        if "pdf" in formats:
+            files.append(write_pdf_report(data, directory / REPORT_PDF, figures=figures))
     if "xlsx" in formats:
         files.append(_workbook(data, directory / REPORT_WORKBOOK))
+    if "csv" in formats:
+        files += write_tables_csv(report_tables(data), directory, currency=data.scenario.currency or "IDR")
     return Report(out_dir=directory, files=files, data=data)
+
+
+#: The order in which the PDF report tells the story: the answer, what drives it, the detail.
+PDF_STORY = ("summary_roq", "summary_npv_gain", "with_without", "market_share_fan", "sample_tornado", "scatter_drivers", "tornado",
+             "spider", "two_way", "discount_curve", "sobol_indices", "sobol_second_order", "morris", "input_distributions",
+             "convergence", "summary_final_market_share", "ipa_quadrants", "servqual_gaps")
+
+
+def write_pdf_report(data: ReportData, path: str | Path, *, figures: Mapping | None = None, dpi: int = 110) -> Path:
+    """The whole report as one PDF to print or send: a cover page with the answer, then the charts.
+
+    Page 1 names the case (by its publication), the run and the key numbers (base and
+    mean ROQ, P(ROQ > 1) with its interval and the verdict where the project has one);
+    then each output's one-page summary on a landscape page and the other charts two to
+    an A4 portrait page, in the order of :data:`PDF_STORY` (matplotlib ``PdfPages``;
+    charts are embedded as images at ``dpi``).
+
+    Returns
+    -------
+    Path
+    """
+    import io
+
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+    from matplotlib.image import imread
+
+    from .export import atomic_write
+
+    figures = dict(figures) if figures is not None else report_figures(data)
+    order = [n for n in PDF_STORY if n in figures] + [n for n in figures if n not in PDF_STORY]
+    mc = data.monte_carlo
+
+    def image(figure):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=dpi)
+        buffer.seek(0)
+        return imread(buffer)
+
+    def cover() -> Figure:
+        page = Figure(figsize=(8.27, 11.69))
+        lines = [
+            (0.93, "ROQ report", 22, "bold"),
+            (0.89, data.title, 12, "normal"),
+            (0.84, f"Monte Carlo: {mc.samples:,} scenarios (sampler {mc.sampler}, seed {mc.seed})", 11, "normal"),
+            (0.81, f"Base-case ROQ {data.base_roq:.3f}; mean ROQ {mc.statistics['roq']['mean']:.3f}" if "roq" in mc.statistics else "", 11, "normal"),
+        ]
+        for y, text, size, weight in lines:
+            page.text(0.08, y, "\n".join(textwrap.wrap(text, 85)), fontsize=size, fontweight=weight, va="top", family="DejaVu Sans")
+        page.text(0.08, 0.77, "\n".join(textwrap.wrap(data.probability_line(), 80)), fontsize=12, fontweight="bold", va="top", family="DejaVu Sans")
+        contents = ["Pages:"] + [f"  {k}. {_PDF_TITLES.get(name, name.replace('_', ' '))}" for k, name in enumerate(order, start=2)]
+        notes = [f"Note: {n}" for n in data.notes]
+        page.text(0.08, 0.70, "\n".join(contents + [""] + notes), fontsize=10.5, va="top", family="DejaVu Sans", linespacing=1.5)
+        page.text(0.08, 0.05, "Shares, rates and probabilities are shown as percentages; money in "
+                              f"{data.scenario.currency or 'IDR'}; ROQ = (NPV - NPV0) / NPVAS pays when > 1 (Rust, Zahorik & Keiningham 1995).",
+                  fontsize=8.5, color="#555555", wrap=True)
+        return page
+
+    def pages():
+        yield cover()
+        pending = []
+        for name in order:
+            figure = figures[name]
+            width, height = figure.get_size_inches()
+            if width / height < 1.6:  # a page-sized chart (the one-page summaries): a landscape page of its own
+                page = Figure(figsize=(11.69, 8.27))
+                ax = page.add_axes((0.03, 0.03, 0.94, 0.94))
+                ax.imshow(image(figure))
+                ax.axis("off")
+                yield page
+                continue
+            pending.append(figure)
+            if len(pending) == 2:
+                yield _two_up(pending, image)
+                pending = []
+        if pending:
+            yield _two_up(pending, image)
+
+    def write(temporary):
+        with PdfPages(temporary, metadata={"Title": f"ROQ report: {data.title}", "Creator": "roq-toolkit", "CreationDate": None}) as pdf:
+            for number, page in enumerate(pages(), start=1):
+                page.text(0.5, 0.012, f"{number}", ha="center", fontsize=8, color="#555555")
+                pdf.savefig(page)
+
+    return atomic_write(Path(path), write)
+
+
+_PDF_TITLES = {
+    "summary_roq": "ROQ: one-page summary", "summary_npv_gain": "NPV gain: one-page summary", "with_without": "With and without the programme",
+    "market_share_fan": "Market share fan chart", "sample_tornado": "What drives ROQ (contribution to variance)",
+    "scatter_drivers": "ROQ against its top drivers", "tornado": "Tornado (one input at a time)", "spider": "Spider",
+    "two_way": "Two-way sweep", "discount_curve": "ROQ against the discount rate", "sobol_indices": "Sobol' indices",
+    "sobol_second_order": "Second-order Sobol' indices", "morris": "Morris screening", "input_distributions": "Uncertain inputs",
+    "convergence": "Convergence", "summary_final_market_share": "Final market share: one-page summary",
+    "roq_distribution": "Distribution of ROQ", "npv_gain_distribution": "Distribution of NPV gain",
+}
+
+
+def _two_up(figures, image):
+    """An A4 portrait page holding two slide-sized charts, one above the other."""
+    from matplotlib.figure import Figure
+
+    page = Figure(figsize=(8.27, 11.69))
+    for k, figure in enumerate(figures):
+        ax = page.add_axes((0.04, 0.52 - 0.48 * k, 0.92, 0.45))
+        ax.imshow(image(figure))
+        ax.axis("off")
+    return page
 
 
 # --------------------------------------------------------------------------- charts of one result

@@ -34,6 +34,7 @@ __all__ = [
     "money_scale",
     "format_money",
     "format_percent",
+    "format_halfwidth",
 ]
 
 #: Okabe & Ito (2008), "Color Universal Design": the colour-blind-safe qualitative palette.
@@ -244,6 +245,14 @@ def format_percent(value: float, decimals: int | None = None) -> str:
     return f"{percent:.{decimals}f}%"
 
 
+def format_halfwidth(value: float) -> str:
+    """A confidence half-width of a probability as a percentage with two significant digits,
+    so a tiny one does not read as zero: 7.3e-06 -> "0.00073%", 0.012 -> "1.2%"."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{100 * value:.2g}%" if value > 0 else "0%"
+
+
 #: (divisor, short suffix, long word) for money, from large to small.
 _MONEY_SCALES = ((1e12, "tn", "trillion"), (1e9, "bn", "billion"), (1e6, "M", "million"), (1e3, "k", "thousand"))
 
@@ -292,3 +301,150 @@ def format_input_value(name: str, value: float, currency: str = "IDR") -> str:
     if kind == "years":
         return f"{float(value):g} y"
     return _significant(float(value))
+
+
+# --------------------------------------------------------------------------- units of table cells
+
+#: The one rule for fractions: every share, rate and probability is stored as a fraction
+#: (0.2) and shown as a percentage (20%); this sentence is printed on the report's Contents.
+FRACTION_RULE = "Shares, rates and probabilities are stored as fractions (0.2) and shown as percentages (20%)."
+
+#: Currency symbols for number formats and axis labels (the code is used when not listed).
+CURRENCY_SYMBOLS = {"IDR": "Rp", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+#: Unit kinds of table cells and what the header says about each ("" for plain integers).
+UNIT_TEXT = {"percent": "%", "ratio": "ratio", "index": "index 0-1", "count": "customers", "integer": "", "years": "years",
+             "number": "", "score": "scale points", "text": ""}
+
+_INDEX_COLUMNS = {"S1", "ST", "S2", "S1_conf", "ST_conf", "S2_conf", "delta", "delta_conf", "rank_correlation", "src", "srrc",
+                  "median", "minimum", "maximum", "mean_ks", "r_squared"}
+_PERCENT_COLUMNS = {"probability", "probability_ci95_halfwidth", "P_above_threshold", "P_above_ci95_halfwidth", "cumulative",
+                    "change", "contribution_to_variance", "share", "relative_swing"}
+_INTEGER_COLUMNS = {"samples", "count", "year", "rank", "scenarios", "n", "items"}
+
+
+def currency_symbol(currency: str | None) -> str:
+    """Symbol shown before money: "IDR" -> "Rp" (unlisted codes are shown as they are)."""
+    currency = (currency or "IDR").strip()
+    return CURRENCY_SYMBOLS.get(currency.upper(), currency)
+
+
+def value_unit(name: str) -> str:
+    """Unit kind of a model input or output, or of a result-table column.
+
+    One of "percent" (a fraction shown as %), "money", "ratio" (ROQ), "index" (a
+    sensitivity index, 0-1), "count" (customers), "integer", "years", "score" or
+    "number". Inputs and outputs follow :data:`simulator.roq.MODEL_INPUTS` /
+    ``MODEL_OUTPUTS`` ("fraction" -> percent, "currency" -> money).
+
+    Examples
+    --------
+    >>> [value_unit(n) for n in ("roq", "npv_gain", "final_market_share", "churn", "margin", "S1", "samples")]
+    ['ratio', 'money', 'percent', 'percent', 'money', 'index', 'integer']
+    """
+    from ..roq import MODEL_OUTPUTS
+
+    name = str(name)
+    if name in ("roq", "roq_net", "mu", "mu_star", "sigma", "mu_star_conf") or name.startswith("roq_"):
+        return "ratio"
+    if name in _INDEX_COLUMNS or name.endswith("_index"):
+        return "index"
+    if name in _PERCENT_COLUMNS or name.startswith("share") or name.endswith("_share"):
+        return "percent"
+    if name in _INTEGER_COLUMNS or name.endswith("_count"):
+        return "integer"
+    if name.startswith("npv") or name.endswith("_cost") or name in ("cost", "margin"):
+        return "money"
+    spec = MODEL_OUTPUTS.get(name)
+    if spec is not None:
+        unit = str(getattr(spec, "unit", spec)).lower()
+        if "currency" in unit:
+            return "money"
+        if "fraction" in unit:
+            return "percent"
+        if "customers" in unit:
+            return "count"
+        return "number"
+    kind = input_unit(name)
+    if kind != "number":
+        return kind
+    if "share" in name or "retention" in name or "rate" in name:
+        return "percent"
+    return "number"
+
+
+def unit_text(unit: str, currency: str | None = "IDR") -> str:
+    """What a header says about a unit kind: percent -> "%", money -> "Rp", ratio -> "ratio"."""
+    if unit == "money":
+        return currency_symbol(currency)
+    return UNIT_TEXT.get(unit, "")
+
+
+def excel_number_format(unit: str, currency: str | None = "IDR", *, value=None) -> str:
+    """Excel number format of a unit kind.
+
+    Money with thousands separators and the currency symbol (``"Rp" #,##0``), fractions
+    as percentages with two decimals, ROQ ratios with three, sensitivity indices with
+    three, customers with thousands separators, whole numbers without decimals; plain
+    numbers with up to four decimals.
+    """
+    if unit == "money":
+        symbol = currency_symbol(currency).replace('"', "")
+        return f'"{symbol}" #,##0;-"{symbol}" #,##0'
+    if unit == "percent":
+        return "0.00%"
+    if unit in ("ratio", "index"):
+        return "0.000"
+    if unit == "count":
+        return "#,##0"
+    if unit in ("integer", "years"):
+        return "0"
+    if unit == "score":
+        return "0.00"
+    return "#,##0.00##"
+
+
+# --------------------------------------------------------------------------- naming cases
+
+#: The published case studies, by their seed number, as a reader knows them.
+PUBLICATIONS = {
+    0: "Kurniawan, Integrated Partnership Model of an Indonesian insurer (PT Asuransi LMN)",
+    1: "Singgih (ITS Surabaya), Return-on-Quality case study of an insurer",
+    2: "Pole, Isharyani & Widada (Universitas Mulawarman), claims-service SERVQUAL / CSI",
+    3: "Dewita (Universitas Diponegoro), JP Bonding customer-loyalty regression",
+    4: "Assagaff (2014, Universitas Diponegoro), Manulife customer-loyalty SEM",
+}
+
+
+#: The same, short, for chart subtitles.
+SHORT_PUBLICATIONS = {
+    0: "Kurniawan, insurer partnership model",
+    1: "Singgih, ROQ case study of an insurer",
+    2: "Pole, Isharyani & Widada, claims-service SERVQUAL",
+    3: "Dewita, JP Bonding loyalty regression",
+    4: "Assagaff (2014), Manulife loyalty SEM",
+}
+
+
+def case_name(name: str | None, *, short: bool = False) -> str:
+    """A scenario name as a reader knows the case: its publication, never a file number.
+
+    Examples
+    --------
+    >>> case_name("Seed 001 - ROQ recursion with uncertain growth, churn, margin and discount rate")
+    'Singgih (ITS Surabaya), Return-on-Quality case study of an insurer: ROQ recursion with uncertain growth, churn, margin and discount rate'
+    >>> case_name("Seed 001 - ROQ recursion with uncertain growth", short=True)
+    'Singgih, ROQ case study of an insurer (recursion scenario)'
+    >>> case_name("My plan")
+    'My plan'
+    """
+    import re
+
+    text = str(name or "scenario")
+    match = re.match(r"\s*seed[\s_-]*0*(\d+)\s*[-:,]?\s*(.*)$", text, flags=re.IGNORECASE)
+    if match and int(match.group(1)) in PUBLICATIONS:
+        rest = match.group(2).strip()
+        if short:
+            return SHORT_PUBLICATIONS[int(match.group(1))] + (" (recursion scenario)" if "recursion" in rest.lower() else "")
+        return PUBLICATIONS[int(match.group(1))] + (f": {rest}" if rest else "")
+    return text if not short or len(text) <= 60 else text[:57].rstrip() + "..."
