@@ -126,7 +126,8 @@ def ROQ_PORTFOLIO(scenario, programmes, budget, objective="expected_npv_net", sa
     ranking = rank_programmes(problem)
     rows = [["programme", "chosen", "present cost", "mean ROQ alone", "P(ROQ > 1) alone"]]
     for row in ranking.itertuples(index=False):
-        rows.append([row.programme, row.programme in choice_made.selected, row.present_cost, row.mean_roq, row.probability_roq_above_1])
+        rows.append([row.programme, "yes" if row.programme in choice_made.selected else "no", row.present_cost, row.mean_roq,
+                     row.probability_roq_above_1])
     rows.append(["chosen set", len(choice_made.selected), choice_made.cost, choice_made.statistics["expected net NPV gain"],
                  choice_made.statistics["P(ROQ > 1)"]])
     return rows

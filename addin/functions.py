@@ -14,17 +14,18 @@ add-in (xlwings Server prepends its manifest namespace, ``XLWINGS.`` by default)
 
 from __future__ import annotations
 
-from . import chain_functions, records_functions, roq_functions, simulation_functions, survey_functions
+from . import chain_functions, records_functions, roq_functions, sem_functions, simulation_functions, survey_functions
 from .chain_functions import *  # noqa: F401,F403
 from .records_functions import *  # noqa: F401,F403
 from .roq_functions import *  # noqa: F401,F403
+from .sem_functions import *  # noqa: F401,F403
 from .simulation_functions import *  # noqa: F401,F403
 from .survey_functions import *  # noqa: F401,F403
 
 #: Names of every Excel function, survey functions first.
 FUNCTION_NAMES = tuple(
     name
-    for module in (survey_functions, roq_functions, simulation_functions, chain_functions, records_functions)
+    for module in (survey_functions, roq_functions, simulation_functions, chain_functions, records_functions, sem_functions)
     for name, value in vars(module).items()
     if getattr(value, "__roq_excel_function__", False) and value.__module__ == module.__name__
 )

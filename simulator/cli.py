@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "compare",
     "records",
     "chain",
+    "sem",
 ]
 
 

@@ -50,7 +50,7 @@ def test_chain_template_round_trips_and_portfolio_chooses_the_databases():
     cells = call("ROQ_PORTFOLIO", scenario, programmes, 2e8, None, 2000)
     assert cells[0][:2] == ["programme", "chosen"]
     chosen = {row[0]: row[1] for row in cells[1:-1]}
-    assert chosen == {"Customer database": True, "Agent database": True, "Training": False}
+    assert chosen == {"Customer database": "yes", "Agent database": "yes", "Training": "no"}
     assert cells[-1][0] == "chosen set" and cells[-1][1] == 2
 
 

@@ -44,8 +44,9 @@ if __package__ in (None, ""):  # `python workbooks/build.py`: make the repositor
 
 import xlsxwriter  # noqa: E402
 
-from workbooks import claims_servqual, roq_case_study, survey_template  # noqa: E402
+from workbooks import claims_servqual, loyalty_drivers, roq_case_study, survey_template  # noqa: E402
 from workbooks import customer_records  # noqa: E402
+from workbooks import survey_to_roq  # noqa: E402
 from simulator.errors import RoqInputError  # noqa: E402
 from workbooks._common import BUILD_DATE, RUNTIMES, XLWINGS_VBA_CODENAMES, Styles, xlwings_vba_project  # noqa: E402
 
@@ -57,6 +58,8 @@ WORKBOOKS = {
     claims_servqual.FILE_STEM: claims_servqual,
     survey_template.FILE_STEM: survey_template,
     customer_records.FILE_STEM: customer_records,
+    survey_to_roq.FILE_STEM: survey_to_roq,
+    loyalty_drivers.FILE_STEM: loyalty_drivers,
 }
 DEFAULT_OUTDIR = Path(__file__).resolve().parent
 

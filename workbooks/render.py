@@ -37,7 +37,8 @@ __all__ = [
 ]
 
 #: Most printed pages (A4) per workbook stem; docs/workbooks.md lists the same bounds.
-PAGE_BOUNDS = {"roq-case-study": 10, "claims-servqual": 10, "survey-template": 13, "customer-records": 19}
+PAGE_BOUNDS = {"roq-case-study": 10, "claims-servqual": 10, "survey-template": 13, "customer-records": 19, "survey-to-roq": 9,
+               "loyalty-drivers": 17}
 #: Workbooks whose charts are empty as built: the template's IPA chart waits for pasted answers.
 EMPTY_CHARTS_AS_BUILT = {"survey-template"}
 

@@ -1,5 +1,6 @@
 """Survey analytics: questionnaire checks, ordinal-to-interval scaling, SERVQUAL, CSI, IPA,
-and SPSS-style regression and mediation tests.
+SPSS-style regression with its assumption tests, mediation tests, and structural
+equation models reported as AMOS does (fit, estimates, effects, reliability, diagnostics).
 
 Inputs are plain arrays, nested lists or DataFrames (respondents in rows, items in
 columns; blanks are missing, never zero) on a declared Likert scale ``scale_min..scale_max``.
@@ -33,6 +34,14 @@ from .regression import (
     mediation_tests,
     sobel_test,
 )
+from .loyalty_example import LOYALTY_CONSTRUCTS, LOYALTY_MODEL, LOYALTY_POPULATION, simulate_loyalty_survey
+from .normality import NORMALITY_CUTOFFS, MahalanobisDistances, NormalityAssessment, assessment_of_normality, mahalanobis_distances
+from .regression_assumptions import ASSUMPTION_CUTOFFS, RegressionAssumptions, durbin_watson, regression_assumptions
+from .sem import MI_THRESHOLD, RELIABILITY_CUTOFFS, RESIDUAL_CUTOFF, ConstructReliability, SEMResult, fit_sem
+from .sem_bootstrap import BootstrapIndirect, bootstrap_indirect_effects
+from .sem_fit import PUBLISHED_TABLE_3_2, SEM_CUTOFFS, judge
+from .sem_model import CONVENTIONS as SEM_CONVENTIONS
+from .sem_model import ESTIMATORS as SEM_ESTIMATORS
 from .servqual import (
     SERVQUAL_DIMENSIONS,
     WEIGHTING_CONVENTIONS,
@@ -95,4 +104,32 @@ __all__ = [
     "IndirectEffectTest",
     "MediationTests",
     "MEDIATION_TESTS",
+    # regression assumption tests
+    "regression_assumptions",
+    "durbin_watson",
+    "RegressionAssumptions",
+    "ASSUMPTION_CUTOFFS",
+    # structural equation models
+    "fit_sem",
+    "bootstrap_indirect_effects",
+    "assessment_of_normality",
+    "mahalanobis_distances",
+    "judge",
+    "SEMResult",
+    "ConstructReliability",
+    "BootstrapIndirect",
+    "NormalityAssessment",
+    "MahalanobisDistances",
+    "SEM_CUTOFFS",
+    "PUBLISHED_TABLE_3_2",
+    "RELIABILITY_CUTOFFS",
+    "NORMALITY_CUTOFFS",
+    "MI_THRESHOLD",
+    "RESIDUAL_CUTOFF",
+    "SEM_ESTIMATORS",
+    "SEM_CONVENTIONS",
+    "LOYALTY_MODEL",
+    "LOYALTY_CONSTRUCTS",
+    "LOYALTY_POPULATION",
+    "simulate_loyalty_survey",
 ]

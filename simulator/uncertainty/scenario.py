@@ -606,7 +606,7 @@ def scenario_from_dict(data: Mapping, source: str = "scenario", base_dir: str | 
 
     uncertain_table = _check_table(data.get("uncertain", {}), source, "uncertain")
     uncertain: dict[str, Distribution] = {}
-    if chain is not None and dict(data["survey"]).get("uncertain", True):
+    if chain is not None and "survey_sampling" in chain.inputs and chain.sampled:
         # the survey's sampling uncertainty: one uniform input indexing the posterior table
         uncertain["survey_sampling"] = distribution_from_spec({"distribution": "uniform", "min": 0.0, "max": 1.0}, where="survey")
     for name, spec in uncertain_table.items():

@@ -83,6 +83,7 @@ class SurveyChain:
     programme: bool
     dimension: str = ""
     spec: tuple = ()
+    sampled: bool = True  # survey_sampling is an uncertain input (the [survey] key uncertain)
 
     @property
     def inputs(self) -> tuple:
@@ -197,6 +198,8 @@ def read_chain(data: Mapping, source: str, base_dir: str | Path | None, model: M
     draws = int(_number(survey.get("draws", 4096), source, "survey.draws", whole=True))
     seed = int(_number(survey.get("seed", 0), source, "survey.seed", whole=True, low=0))
     uncertain = survey.get("uncertain", True)
+    if isinstance(uncertain, str) and uncertain.strip().lower() in ("true", "false"):  # a worksheet cell's text
+        uncertain = uncertain.strip().lower() == "true"
     if not isinstance(uncertain, bool):
         raise _error(source, "survey.uncertain", f"must be true or false, got {uncertain!r}")
     procedure = survey.get("procedure", "published" if "satisfaction_counts" in survey else "crosstab")
@@ -267,7 +270,7 @@ def read_chain(data: Mapping, source: str, base_dir: str | Path | None, model: M
         conflicting = [k for k in ARM_CONFLICTS if k in model]
         if conflicting:
             raise _error(source, f"model.{conflicting[0]}", "is set by the [programme] section (the programme arm comes from the shifted survey mix); remove it")
-    chain = SurveyChain(table, point, convention, respondents, has_programme, dimension, tuple(tuple(r) for r in spec))
+    chain = SurveyChain(table, point, convention, respondents, has_programme, dimension, tuple(tuple(r) for r in spec), uncertain)
     return chain, base
 
 
