@@ -7,6 +7,9 @@ Subcommands:
   interpreter into the xlwings user config, ``--install-addin`` runs
   ``xlwings addin install`` (Windows/macOS with Excel).
 - ``lite-bundle OUTDIR``: writes ``main.py`` and ``requirements.txt`` for xlwings Lite.
+- ``server-setup DIR [--license-key KEY]``: makes the xlwings Server project in DIR
+  (created with ``xlwings-server init`` if needed) serve ``addin.functions``, and prints
+  the command that starts the server.
 - ``functions-doc [--output PATH] [--check]``: regenerates ``docs/functions.md``
   (``--check`` only compares, exit 1 when it is out of date).
 
@@ -52,6 +55,15 @@ def _lite_bundle(args) -> int:
     return 0
 
 
+def _server_setup(args) -> int:
+    from .server import setup_server_project, setup_steps
+
+    for action in setup_server_project(args.directory, license_key=args.license_key):
+        print(action)
+    print(setup_steps(args.directory))
+    return 0
+
+
 def _functions_doc(args) -> int:
     from .reference import functions_markdown
 
@@ -80,6 +92,11 @@ def _add_commands(subparsers) -> None:
     lite = subparsers.add_parser("lite-bundle", help="write main.py + requirements.txt for xlwings Lite")
     lite.add_argument("outdir", help="directory to write main.py and requirements.txt into")
     lite.set_defaults(handler=_lite_bundle)
+
+    server = subparsers.add_parser("server-setup", help="make an xlwings Server project serve the functions (Office.js add-in)")
+    server.add_argument("directory", help="the xlwings Server project folder (created with 'xlwings-server init' if needed)")
+    server.add_argument("--license-key", metavar="KEY", help="write XLWINGS_LICENSE_KEY into the project's .env ('noncommercial' for non-commercial use)")
+    server.set_defaults(handler=_server_setup)
 
     doc = subparsers.add_parser("functions-doc", help="regenerate the Excel function reference (docs/functions.md)")
     doc.add_argument("--output", metavar="PATH", help=f"file to write (default: {DEFAULT_DOC_PATH})")

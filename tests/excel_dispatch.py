@@ -35,7 +35,7 @@ from addin import functions as udf_module  # noqa: E402
 if not hasattr(udf_module.ROQ_VALUE, "__xlfunc__"):
     raise RuntimeError("addin.functions was imported before XLWINGS_ON_SERVER=true was set: its functions are not registered")
 
-__all__ = ["call", "column", "row", "block", "cell", "metadata", "udf_module", "xlwings", "BLANK"]
+__all__ = ["call", "payload", "column", "row", "block", "cell", "metadata", "udf_module", "xlwings", "BLANK"]
 
 #: A blank cell.
 BLANK = None
@@ -85,13 +85,9 @@ def _argument(value):
     return [[cell(value)]]  # a single cell
 
 
-def call(func_name: str, *args, runtime: str = "1.4"):
-    """Run one Excel function call through xlwings' dispatcher and return the cell values.
-
-    Scalar results come back as ``[[value]]``, spilled tables as a list of rows; Lite /
-    Server errors propagate as the exception the cell would show on hover.
-    """
-    payload = {
+def payload(func_name: str, *args, runtime: str = "1.4") -> dict:
+    """The request body the Office.js client sends for one call (custom-functions-code.js)."""
+    return {
         "client": "Office.js",
         "func_name": func_name,
         "args": [_argument(a) for a in args],
@@ -102,7 +98,15 @@ def call(func_name: str, *args, runtime: str = "1.4"):
         "version": xlwings.__version__,
         "runtime": runtime,
     }
-    return asyncio.run(xlwings.server.custom_functions_call(payload, udf_module))
+
+
+def call(func_name: str, *args, runtime: str = "1.4"):
+    """Run one Excel function call through xlwings' dispatcher and return the cell values.
+
+    Scalar results come back as ``[[value]]``, spilled tables as a list of rows; Lite /
+    Server errors propagate as the exception the cell would show on hover.
+    """
+    return asyncio.run(xlwings.server.custom_functions_call(payload(func_name, *args, runtime=runtime), udf_module))
 
 
 def scalar(func_name: str, *args):

@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from excel_dispatch import BLANK, call, column, metadata, udf_module, xlwings
 
@@ -89,12 +90,16 @@ def test_argument_names_are_valid_in_the_classic_vba_wrappers():
 
 
 def test_range_arguments_stay_two_dimensional_in_every_runtime():
-    """A one-row range must not turn into a flat list of items: range arguments use ndim=2."""
+    """A one-row range must not turn into a flat list of items.
+
+    Lite and Server (this process: XLWINGS_ON_SERVER=true) get range arguments raw, as the
+    rows Office.js sends, and read them in bulk; the classic add-in uses ndim=2."""
     for name in NAMES:
         function = getattr(udf_module, name)
         for argument, convert in function.converters.items():
             options = function.__xlfunc__["argmap"][argument]["options"]
-            assert (options.get("ndim") == 2) == _cells.is_range_converter(convert), f"{name}({argument})"
+            assert (options.get("convert") == "raw") == _cells.is_range_converter(convert), f"{name}({argument})"
+            assert options.get("ndim") is None, f"{name}({argument})"
 
 
 def test_every_function_is_exercised_by_a_test():
@@ -125,6 +130,8 @@ def test_lite_and_server_raise_the_short_message(monkeypatch):
         call("ROQ_CHURN", 90, 84)
     assert str(caught.value) == "customers_leaving: exceeds customers_total"
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    # the type xlwings Server answers with HTTP 400 and the plain message (no retry)
+    assert isinstance(caught.value, xlwings.XlwingsError)
 
 
 def test_classic_add_in_writes_the_message_into_the_cell(monkeypatch):
@@ -142,8 +149,52 @@ def test_unexpected_failures_are_one_line_never_a_traceback(monkeypatch):
     monkeypatch.setenv(_cells.RUNTIME_OVERRIDE_VARIABLE, "classic")
     assert SQ_BROKEN(1) == "Error: SQ_BROKEN failed: ZeroDivisionError: division by zero"
     monkeypatch.setenv(_cells.RUNTIME_OVERRIDE_VARIABLE, "lite")
-    with pytest.raises(_cells.ExcelFunctionError, match=r"^SQ_BROKEN failed: ZeroDivisionError: division by zero$"):
+    with pytest.raises(_cells.ExcelFunctionError, match=r"^SQ_BROKEN failed: ZeroDivisionError: division by zero$") as caught:
         SQ_BROKEN(1)
+    assert isinstance(caught.value, xlwings.XlwingsError) and caught.value.__cause__ is None
+
+
+def test_unexpected_failures_show_one_short_line(monkeypatch, caplog):
+    @_cells.excel_function
+    def SQ_WORDY(value):
+        raise RuntimeError("first line " + "x" * 400 + "\nsecond line")
+
+    monkeypatch.setenv(_cells.RUNTIME_OVERRIDE_VARIABLE, "server")
+    with pytest.raises(_cells.ExcelFunctionError) as caught:
+        SQ_WORDY(1)
+    message = str(caught.value)
+    assert message.startswith("SQ_WORDY failed: RuntimeError: first line xxx") and message.endswith("...")
+    assert len(message) <= _cells.MAX_FAILURE_MESSAGE and "second line" not in message
+    # logged once, briefly: the message and where it happened, no traceback
+    (record,) = [r for r in caplog.records if r.name == "addin._cells"]
+    assert record.getMessage().startswith(message) and "test_addin_runtime.py:" in record.getMessage()
+    assert record.exc_info is None
+
+
+def test_office_js_ranges_are_read_in_bulk_with_the_same_rules():
+    formatted = {"type": "FormattedNumber", "basicValue": 4, "numberFormat": "0"}
+    na = {"type": "Error", "basicType": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}
+    block = _cells.matrix([[5, None, 3.5], [formatted, 2, ""]], "responses")
+    assert block.shape == (2, 3) and block[0, 2] == 3.5 and block[1, 0] == 4
+    assert np.isnan(block[0, 1]) and np.isnan(block[1, 2])  # blanks are missing, never 0
+    assert _cells.matrix([[1, 2, 3], [4]], "responses").shape == (2, 3)  # ragged: padded with blanks
+    for cells, message in [
+        ([[1, 2], [3, float("inf")]], "responses: must be finite, found inf in row 2, column 2 of the range"),
+        ([[1, "x"], [float("inf"), 2]], "responses: must be numeric, found text 'x' in row 1, column 2 of the range"),
+        ([[1, 2], [na, True]], "responses: contains the error #N/A in row 2, column 1 of the range"),
+        ([[1, True]], "responses: must be numeric, found True in column 2 of the range"),
+        ([[None, ""]], "responses: is empty (every cell is blank)"),
+    ]:
+        with pytest.raises(RoqInputError) as caught:
+            _cells.matrix(cells, "responses")
+        assert str(caught.value) == message
+    # a large all-numeric range takes the bulk path: the same numbers as cell by cell
+    rng = np.random.default_rng(1)
+    cells = rng.integers(1, 6, size=(2000, 30)).tolist()
+    cells[7][3] = None
+    bulk = _cells.matrix(cells, "responses")
+    slow = _cells._floats_cell_by_cell(_cells._rows(cells), "responses", (2000, 30))
+    assert np.array_equal(bulk, slow, equal_nan=True)
 
 
 def test_an_undefined_scalar_result_is_an_error_not_a_blank(monkeypatch):
@@ -293,3 +344,19 @@ def test_cli_reports_unwritable_output_in_one_line(tmp_path, capsys):
     assert addin_main(["lite-bundle", str(blocker / "sub")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("python -m addin: error: ") and err.count("\n") == 1
+
+
+def test_lite_blank_cells_of_a_range_are_missing_values(monkeypatch):
+    """Pyodide >= 0.28 (xlwings Lite) passes a blank cell of a range as a JsNull object."""
+
+    class JsNull:  # stands in for pyodide.ffi.JsNull, which exists only inside Pyodide
+        pass
+
+    monkeypatch.setattr(_cells, "_JsNull", JsNull)
+    monkeypatch.setattr(_cells, "_RAW_CELL_TYPES", (dict, JsNull))
+    with_none = [[4, 5, 4], [2, None, 3], [5, 4, 5], [3, 3, None], [4, 4, 4], [1, 2, 1]]
+    with_jsnull = [[JsNull() if cell is None else cell for cell in row] for row in with_none]
+    assert call("SQ_ALPHA", with_jsnull, "pairwise") == call("SQ_ALPHA", with_none, "pairwise")
+    assert call("SQ_ITEM_STATS", with_jsnull) == call("SQ_ITEM_STATS", with_none)
+    assert np.isnan(_cells.matrix(with_jsnull, "responses")[1, 1])
+    assert _cells._all_blank([[JsNull(), None], [JsNull(), ""]])

@@ -19,7 +19,9 @@ def test_retention_from_counts_writes_files_and_never_overwrites(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "retention.csv").stat().st_size > 0 and (tmp_path / "out" / "retention.png").stat().st_size > 0
     again = roq("retention", "--counts", "4,10,21;20,17,4;6,2,0", "--out", str(tmp_path / "out"))
-    assert again.returncode == 2 and again.stderr.count("\n") == 1 and "already exists" in again.stderr
+    assert again.returncode == 2 and again.stderr.count("\n") == 1 and "--force" in again.stderr
+    forced = roq("retention", "--counts", "4,10,21;20,17,4;6,2,0", "--out", str(tmp_path / "out"), "--force")
+    assert forced.returncode == 0, forced.stderr
 
 
 def test_retention_bad_counts_one_line():

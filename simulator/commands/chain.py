@@ -74,7 +74,8 @@ def register(subparsers) -> None:
     retention.add_argument("--prior", type=float, default=0.5, help="Dirichlet pseudo-count per cell (default 0.5, Jeffreys)")
     retention.add_argument("--draws", type=count, default=20_000, help="posterior draws (default 20000)")
     retention.add_argument("--seed", type=seed_value, default=0)
-    retention.add_argument("--out", metavar="DIR", help="write retention.csv and retention.png into DIR (refuses to overwrite)")
+    retention.add_argument("--out", metavar="DIR", help="write retention.csv and retention.png into DIR (refuses to overwrite without --force)")
+    retention.add_argument("--force", action="store_true", help="replace an earlier run's files in --out")
     retention.set_defaults(handler=run_retention)
 
     spending = subparsers.add_parser(
@@ -113,38 +114,34 @@ def _scenario_options(parser) -> None:
     parser.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario with [survey] and [programme] (default: the built-in survey-chain scenario)")
     parser.add_argument("--samples", type=count, default=DEFAULT_SCENARIOS, metavar="N", help=f"scenarios (default {DEFAULT_SCENARIOS:,}; at most {MAXIMUM_SCENARIOS:,})")
     parser.add_argument("--seed", type=seed_value, metavar="SEED", help="random seed (default: the scenario's)")
-    parser.add_argument("--out", metavar="DIR", help="write the tables (CSV) and the chart (PNG) into DIR (refuses to overwrite)")
+    parser.add_argument("--out", metavar="DIR", help="write the tables (CSV) and the chart (PNG) into DIR (refuses to overwrite without --force)")
+    parser.add_argument("--force", action="store_true", help="replace an earlier run's files in --out")
 
 
-def _check_out(directory, names) -> Path | None:
-    """The output directory, checked before any computation: nothing in it is overwritten."""
-    if directory is None:
+def _check_out(args, names):
+    """The --out set, checked before any computation (simulator._files.OutputSet); None without --out."""
+    if args.out is None:
         return None
-    from .._files import prepare_directory
+    from .._files import OutputSet
 
-    path = Path(directory)
-    if path.exists() and not path.is_dir():
-        raise RoqInputError("--out", f"{path} exists and is not a directory")
-    existing = [n for n in names if (path / n).exists()]
-    if existing:
-        raise RoqInputError("--out", f"{path / existing[0]} already exists; choose another folder or remove it")
-    return prepare_directory(path)
+    return OutputSet(args.out, force=args.force, expected=names).check()
 
 
-def _write(directory: Path, tables: dict, figures: dict) -> None:
-    from .._files import atomic_write
+def _write(outputs, tables: dict, figures: dict) -> None:
+    """Write the tables (CSV) and charts (PNG) as one set: all of them or nothing."""
     from ..reports.export import save_figure
 
-    for name, frame in tables.items():
-        atomic_write(directory / name, lambda temporary, frame=frame: frame.to_csv(temporary, index=False))
-    for name, figure in figures.items():
-        save_figure(figure, directory / name)
+    with outputs.staging() as stage:
+        for name, frame in tables.items():
+            frame.to_csv(stage / name, index=False)
+        for name, figure in figures.items():
+            save_figure(figure, stage / name)
 
 
 def run_retention(args) -> int:
     from ..roq import survey_retention as survey
 
-    out = _check_out(args.out, ["retention.csv", "retention.png"])
+    out = _check_out(args, ["retention.csv", "retention.png"])
     if args.counts is None and args.answers is None:
         case = survey.singgih_survey()
         published = survey.published_procedure_retention(case["satisfaction_counts"], case["intention_values"])
@@ -171,7 +168,7 @@ def run_retention(args) -> int:
         from ..reports.chain_charts import retention_distribution_chart
 
         _write(out, {"retention.csv": result.to_frame()}, {"retention.png": retention_distribution_chart(result)})
-        print(f"wrote {out / 'retention.csv'}, {out / 'retention.png'}")
+        print(f"wrote retention.csv, retention.png into {out.directory}")
     return 0
 
 
@@ -188,7 +185,7 @@ def _chain_scenario(args):
 def run_spending(args) -> int:
     from ..uncertainty.survey_chain import chain_spending
 
-    out = _check_out(args.out, ["spending_curve.csv", "optimal_spend.csv", "spending_curve.png"])
+    out = _check_out(args, ["spending_curve.csv", "optimal_spend.csv", "spending_curve.png"])
     scenario = _chain_scenario(args)
     analysis = chain_spending(scenario, spend_max=args.spend_max, max_effect=args.max_effect, half_spend=args.half_spend,
                               initial_cost=args.initial_cost, samples=args.samples, seed=args.seed, points=args.points)
@@ -199,7 +196,7 @@ def run_spending(args) -> int:
 
         _write(out, {"spending_curve.csv": analysis.curve, "optimal_spend.csv": analysis.optimum_frame()},
                {"spending_curve.png": spending_curve_chart(analysis, subtitle=scenario.name)})
-        print(f"wrote spending_curve.csv, optimal_spend.csv, spending_curve.png into {out}")
+        print(f"wrote spending_curve.csv, optimal_spend.csv, spending_curve.png into {out.directory}")
     return 0
 
 
@@ -222,7 +219,7 @@ def run_portfolio(args) -> int:
     from ..roq.portfolio import efficient_frontier, optimise_portfolio, rank_programmes
     from ..uncertainty.survey_chain import chain_portfolio
 
-    out = _check_out(args.out, ["portfolio_ranking.csv", "portfolio_frontier.csv", "portfolio_frontier.png"])
+    out = _check_out(args, ["portfolio_ranking.csv", "portfolio_frontier.csv", "portfolio_frontier.png"])
     scenario = _chain_scenario(args)
     rows = _read_programme_rows(args.programmes) if args.programmes else None
     problem = chain_portfolio(scenario, rows, samples=args.samples, seed=args.seed)
@@ -245,5 +242,5 @@ def run_portfolio(args) -> int:
         _write(out, {"portfolio_ranking.csv": ranking, "portfolio_frontier.csv": frontier},
                {"portfolio_frontier.png": portfolio_frontier_chart(frontier, objective_label=label, currency=scenario.currency or "IDR",
                                                                    subtitle=f"{scenario.name}; {problem.scenarios:,} scenarios")})
-        print(f"wrote portfolio_ranking.csv, portfolio_frontier.csv, portfolio_frontier.png into {out}")
+        print(f"wrote portfolio_ranking.csv, portfolio_frontier.csv, portfolio_frontier.png into {out.directory}")
     return 0
