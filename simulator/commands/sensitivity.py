@@ -31,7 +31,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "sensitivity",
         help="global sensitivity of ROQ to the scenario's uncertain inputs (SALib: Sobol', Morris, eFAST, delta, PAWN)",
-        description="Rank a scenario's uncertain inputs (default: the built-in seed-001 scenario) by their influence on a "
+        description="Rank a scenario's uncertain inputs (default: the built-in scenario, Singgih's insurer case) by their influence on a "
         "model output with SALib: Sobol' first/total/second-order indices, Morris mu*/sigma, eFAST, or the "
         "moment-independent delta and PAWN (which also handle the scenario's rank correlations).",
     )

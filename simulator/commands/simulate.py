@@ -1,6 +1,6 @@
 """``roq simulate [SCENARIO]``: Monte Carlo of a scenario through the ROQ model.
 
-Without SCENARIO it runs the built-in seed-001 scenario (or reads one from a workbook
+Without SCENARIO it runs the built-in scenario, Singgih's insurer case (or reads one from a workbook
 range: ``roq simulate book.xlsx --range Scenario!A1:B40``). Prints the summary (or one
 JSON document with ``--format json``; nothing with ``--quiet``); every result set
 records the package version, the scenario's sha256, seed, sampler, engine and the
@@ -82,7 +82,7 @@ def seed_value(text: str) -> int:
 
 
 def add_scenario_argument(parser) -> None:
-    parser.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario TOML file, or a workbook with --range (default: the built-in seed-001 scenario)")
+    parser.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario TOML file, or a workbook with --range (default: the built-in scenario, Singgih's insurer case)")
     parser.add_argument("--range", dest="scenario_range", metavar="SHEET!A1:B40",
                         help="read the scenario from this two-column key/value range of the SCENARIO workbook (.xlsx/.xlsm)")
 
@@ -271,7 +271,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "simulate",
         help="Monte Carlo of a scenario through the ROQ model (ROQ, NPV gain, final share: mean, sd, percentiles, P(ROQ > 1))",
-        description="Run a Monte Carlo simulation of a scenario file (default: the built-in seed-001 scenario) through the "
+        description="Run a Monte Carlo simulation of a scenario file (default: the built-in scenario, Singgih's insurer case) through the "
         "vectorised ROQ model and print mean, sd, percentiles, P(ROQ > 1), expected shortfall and a convergence report.",
     )
     add_scenario_argument(parser)

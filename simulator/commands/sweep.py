@@ -25,7 +25,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "sweep",
         help="deterministic sweeps: tornado, spider, two-way grid, ROQ vs discount rate, break-even values",
-        description="Deterministic sweeps of a scenario (default: the built-in seed-001 scenario) with all other inputs at base.",
+        description="Deterministic sweeps of a scenario (default: the built-in scenario, Singgih's insurer case) with all other inputs at base.",
     )
     add_scenario_argument(parser)
     parser.add_argument("--kind", choices=KINDS + ("all",), default="all", help="which sweep (default all)")
