@@ -16,6 +16,7 @@ import numpy as np
 import xlwings as xw
 
 from simulator import RoqInputError, survey
+from simulator._validate import compact
 
 from ._cells import _is_blank, _rows, arg, choice, excel_function, integer, labels, matrix, range_converter, vector
 
@@ -146,7 +147,7 @@ def SQ_SEM_NORMALITY(data, model, convention="amos"):
 def SQ_SEM_MAHALANOBIS(data, model, top=10, convention="amos"):
     """Observations farthest from the centroid: spills Observation | Mahalanobis d-squared | p1 | p2 | Outlier."""
     if not 1 <= top <= 100_000:
-        raise RoqInputError("top", f"must be from 1 to 100,000, got {top}")
+        raise RoqInputError("top", f"must be from 1 to 100,000, got {compact(top)}")
     return _fit(data, model, convention).mahalanobis().table.head(top)
 
 

@@ -267,3 +267,21 @@ GOOD_CALLS: dict[str, list] = {
         _cell(100),
     ],
 }
+
+
+def _sem_good_calls() -> dict:
+    """Valid calls of the SEM and regression-diagnostics functions: the loyalty-drivers example (Assagaff 2014's model)."""
+    from simulator import survey
+
+    data = survey.simulate_loyalty_survey(120, seed=4)
+    answers = [list(data.columns)] + [[float(v) for v in row] for row in data.to_numpy()]
+    model = [[line] for line in survey.LOYALTY_MODEL.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    calls = {name: [answers, model] for name in (
+        "SQ_SEM_FIT", "SQ_SEM_ESTIMATES", "SQ_SEM_EFFECTS", "SQ_SEM_SOBEL", "SQ_SEM_RELIABILITY", "SQ_SEM_HTMT",
+        "SQ_SEM_NORMALITY", "SQ_SEM_MAHALANOBIS", "SQ_SEM_MODIFICATION")}
+    calls["SQ_REGRESSION_ASSUMPTIONS"] = [_column(_Y), _X]
+    calls["SQ_REGRESSION_VIF"] = [_column(_Y), _X]
+    return calls
+
+
+GOOD_CALLS.update(_sem_good_calls())

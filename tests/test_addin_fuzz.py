@@ -133,11 +133,8 @@ def positions(name):
     return list(getattr(udf_module, name).signature.parameters)
 
 
-#: Functions merged in (SEM and regression diagnostics) whose valid call is not written yet: not fuzzed.
-PENDING_GOOD_CALLS = frozenset({
-    "SQ_REGRESSION_ASSUMPTIONS", "SQ_REGRESSION_VIF", "SQ_SEM_EFFECTS", "SQ_SEM_ESTIMATES", "SQ_SEM_FIT", "SQ_SEM_HTMT",
-    "SQ_SEM_MAHALANOBIS", "SQ_SEM_MODIFICATION", "SQ_SEM_NORMALITY", "SQ_SEM_RELIABILITY", "SQ_SEM_SOBEL",
-})
+#: Functions whose valid call is not written yet (not fuzzed): none.
+PENDING_GOOD_CALLS = frozenset()  # every function has a valid call in tests/bad_inputs.GOOD_CALLS
 
 
 def _need_good_call(name):

@@ -94,8 +94,19 @@ def parse_model_text(model) -> list[ModelLine]:
     return statements
 
 
+def _shown(text: str, limit: int = 40) -> str:
+    """A model line as quoted in a message: a number compactly, long text cut (messages stay one short line)."""
+    from .._validate import compact
+
+    try:
+        text = compact(float(text))
+    except ValueError:
+        pass
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
 def _parse_statement(text: str, number: int) -> ModelLine:
-    where = f"line {number} ({text!r})"
+    where = f"line {number} ({_shown(text)})"
     for op in ("=~", "~~", "~"):
         if op in text:
             lhs, rhs = text.split(op, 1)
@@ -145,7 +156,7 @@ def check_model_variables(statements: list[ModelLine], columns) -> tuple[list[st
             if name not in known:
                 hint = _closest(name, known)
                 raise RoqInputError(
-                    "model", f"line {statement.number} ({statement.text!r}): unknown variable {name!r}: not a column of data"
+                    "model", f"line {statement.number} ({_shown(statement.text)}): unknown variable {_shown(name)}: not a column of data"
                     f" and not a construct defined with =~{hint}")
             if name in columns and name not in observed:
                 observed.append(name)
