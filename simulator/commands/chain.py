@@ -14,7 +14,6 @@ from the survey and a driver model); it must have [survey] and [programme] secti
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -200,28 +199,13 @@ def run_spending(args) -> int:
     return 0
 
 
-def _read_programme_rows(path: str) -> list:
-    file = Path(path)
-    if not file.is_file():
-        raise RoqInputError("--programmes", f"file not found: {file}")
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise RoqInputError("--programmes", f"{file.name} is not a UTF-8 text (CSV) file") from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return list(csv.reader(text.splitlines(), dialect=dialect))
-
-
 def run_portfolio(args) -> int:
     from ..roq.portfolio import efficient_frontier, optimise_portfolio, rank_programmes
-    from ..uncertainty.survey_chain import chain_portfolio
+    from ..uncertainty.survey_chain import chain_portfolio, read_csv_rows
 
     out = _check_out(args, ["portfolio_ranking.csv", "portfolio_frontier.csv", "portfolio_frontier.png"])
     scenario = _chain_scenario(args)
-    rows = _read_programme_rows(args.programmes) if args.programmes else None
+    rows = read_csv_rows(Path(args.programmes), "--programmes") if args.programmes else None
     problem = chain_portfolio(scenario, rows, samples=args.samples, seed=args.seed)
     ranking = rank_programmes(problem)
     print(f"Scenario: {scenario.name}; {problem.scenarios:,} scenarios")

@@ -151,27 +151,31 @@ def _number(value, source, key, *, whole=False, low=None) -> float:
     return float(value)
 
 
-def _read_answers(path: Path, source: str):
+def read_csv_rows(path: Path, argument: str) -> list:
+    """Rows of a UTF-8 CSV file (comma, semicolon or tab, detected), or RoqInputError naming ``argument``."""
+    path = Path(path)
     if not path.is_file():
-        raise _error(source, "survey.answers", f"file not found: {path}")
+        raise RoqInputError(argument, f"file not found: {path}")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise _error(source, "survey.answers", f"{path.name} is not a UTF-8 text (CSV) file") from None
+        raise RoqInputError(argument, f"{path.name} is not a UTF-8 text (CSV) file") from None
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.DictReader(text.splitlines(), dialect=dialect))
-    if not rows or not {"satisfaction", "repurchase"} <= set(k.strip().lower() for k in rows[0] if k):
-        raise _error(source, "survey.answers", f"{path.name} needs a header row with columns satisfaction and repurchase")
-    def column(row, name):
-        for key, value in row.items():
-            if key and key.strip().lower() == name:
-                return value
-        return None
+    return list(csv.reader(text.splitlines(), dialect=dialect))
+
+
+def _read_answers(path: Path, source: str):
+    key = f"{source}: survey.answers" if source else "survey.answers"
+    table = read_csv_rows(path, key)
+    header = [(name or "").strip().lower() for name in table[0]] if table else []
+    rows = [dict(zip(header, line)) for line in table[1:]]
+    if not rows or not {"satisfaction", "repurchase"} <= set(header):
+        raise _error(source, "survey.answers", f"{Path(path).name} needs a header row with columns satisfaction and repurchase")
     try:
-        return retention_crosstab([column(r, "satisfaction") for r in rows], [column(r, "repurchase") for r in rows])
+        return retention_crosstab([r.get("satisfaction") for r in rows], [r.get("repurchase") for r in rows])
     except RoqInputError as error:
         raise _error(source, f"survey.answers ({path.name})", f"{error.argument}: {error.problem}") from None
 
