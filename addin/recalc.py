@@ -62,8 +62,6 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 from xml.sax.saxutils import escape
 
-import numpy as np
-
 from simulator._files import atomic_write
 from simulator.errors import RoqInputError
 
@@ -314,6 +312,8 @@ _PASTE_TARGET_RE = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Za-z]{1,3})
 
 def _paste(package: "_Package", paste: Mapping[str, Iterable[Iterable]]) -> None:
     """Write blocks of values into input cells, as a paste in Excel would."""
+    import numpy as np
+
     for target, rows in paste.items():
         match = _PASTE_TARGET_RE.match(str(target).strip())
         if not match:
@@ -606,6 +606,8 @@ def _xml_text(text: str) -> str:
 
 def _xml_value(value, *, is_formula: bool) -> tuple[str | None, str]:
     """(cell type attribute, value XML) of one computed value."""
+    import numpy as np
+
     if value is None:
         return None, ""
     if isinstance(value, _XlError):
@@ -938,6 +940,7 @@ class _Recorder:
 
 def _to_python(value):
     """A cell value from the engine as xlwings delivers it (blank -> None)."""
+    import numpy as np
     import schedula as sh
 
     if value is sh.EMPTY:
@@ -950,6 +953,8 @@ def _to_python(value):
 def _argument(value, range_argument: bool):
     """One argument the way xlwings passes it: ``ndim=2`` ranges as 2-D lists; otherwise a
     single cell as a scalar, a row or column as a 1-D list, a block as a 2-D list."""
+    import numpy as np
+
     raw = getattr(value, "value", value)
     if isinstance(raw, np.ndarray) and raw.size == 1 and raw.ravel()[0] == _OMITTED:
         return None
@@ -971,6 +976,8 @@ def _argument(value, range_argument: bool):
 
 
 def _first_error(value):
+    import numpy as np
+
     raw = getattr(value, "value", value)
     if isinstance(raw, np.ndarray):
         for item in raw.ravel():
@@ -1030,6 +1037,7 @@ def _adapter(name: str, function: Callable, recorder: _Recorder):
 def _engine_value(result, Error):
     """A UDF result (scalar or rows) as the engine's value; "#N/A" text becomes an error
     cell, as xlwings' Office.js runtime turns it into one."""
+    import numpy as np
 
     def cell(value):
         if isinstance(value, str) and value in Error.errors:
@@ -1053,6 +1061,8 @@ def _engine_value(result, Error):
 def _offset(recorder: _Recorder):
     """OFFSET(reference, rows, columns, [height], [width]) restricted to results inside
     ``reference``: the engine has no references beyond the cells a formula names."""
+    import numpy as np
+
     _, _, Error = _engine()
 
     def scalar(value, default=None):
@@ -1184,6 +1194,8 @@ def _quiet_progress():
 
 
 def _evaluate(source: Path, package: _Package, registry: Mapping[str, Callable], spill_refs, cleared) -> _Evaluation:
+    import numpy as np
+
     formulas, CellWrapper, Error = _engine()
     recorder = _Recorder()
     functions: dict[str, Callable] = {}
@@ -1395,6 +1407,8 @@ def _inside_any_spill(package: _Package, sheet: _Sheet, row: int, column: int) -
 
 
 def _collect_failures(package: _Package, evaluation: _Evaluation, spill_refs) -> list[CellFailure]:
+    import numpy as np
+
     recorder = evaluation.recorder
     failed_roots: dict[tuple[str, tuple[int, int]], str] = {}
     failures: dict[tuple[str, tuple[int, int]], str] = {}
@@ -1478,6 +1492,8 @@ def _failed_inputs(package: _Package, entry: _FormulaCell, failures) -> list[str
 
 
 def _write(package: _Package, evaluation: _Evaluation, spill_refs, cleared, target: Path) -> None:
+    import numpy as np
+
     for (sheet_upper, anchor), entry in evaluation.cells.items():
         sheet = package.sheet(sheet_upper)
         if sheet is None:
@@ -1540,6 +1556,7 @@ def _save(package: "_Package", path: Path) -> None:
 
 def _cell_value(item):
     """An engine value as a Python cell value (None = blank)."""
+    import numpy as np
     import schedula as sh
 
     if item is sh.EMPTY:

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import RoqInputError
 from .simulate import count, seed_value
 
@@ -138,6 +136,8 @@ def _write(outputs, tables: dict, figures: dict) -> None:
 
 
 def run_retention(args) -> int:
+    import numpy as np
+
     from ..roq import survey_retention as survey
 
     out = _check_out(args, ["retention.csv", "retention.png"])
@@ -146,8 +146,6 @@ def run_retention(args) -> int:
         published = survey.published_procedure_retention(case["satisfaction_counts"], case["intention_values"])
         draws = survey.published_procedure_draws(case["satisfaction_counts"], [13, 56, 15], args.draws, seed=args.seed, prior=args.prior,
                                                  convention="satisfied_only")["retention"]
-        import numpy as np
-
         low, high = np.quantile(draws, [(1 - args.confidence) / 2, (1 + args.confidence) / 2])
         print("Singgih's Return-on-Quality case study of an insurer (84 respondents)")
         print(f"retention {published['retention']:.2%} by the paper's procedure (published 34.61%); "
@@ -200,6 +198,8 @@ def run_spending(args) -> int:
 
 
 def run_portfolio(args) -> int:
+    import numpy as np
+
     from ..roq.portfolio import efficient_frontier, optimise_portfolio, rank_programmes
     from ..uncertainty.survey_chain import chain_portfolio, read_csv_rows
 

@@ -23,7 +23,8 @@ import math
 import re
 from pathlib import Path
 
-from ..reports import FAN_PATHS, add_charts_option
+from ..reports.options import add_charts_option
+from ..uncertainty.options import MAX_CHUNK_SIZE, SAMPLERS
 
 
 #: Largest whole number any count option accepts (each option may bound itself lower).
@@ -88,8 +89,6 @@ def add_scenario_argument(parser) -> None:
 
 
 def add_run_options(parser, *, samples_help: str = "number of scenarios (default: the scenario's [run] samples, 2**18 for the built-in)") -> None:
-    from ..uncertainty.samplers import SAMPLERS
-
     parser.add_argument("--samples", type=count, metavar="N", help=samples_help)
     parser.add_argument("--seed", type=seed_value, metavar="SEED", help="random seed (default: the scenario's [run] seed); the same seed gives the same numbers")
     parser.add_argument("--sampler", choices=SAMPLERS, help="random (plain Monte Carlo), lhs (Latin hypercube) or sobol (scrambled Sobol'); default: the scenario's")
@@ -141,6 +140,24 @@ def write_outputs(outputs, tables=None, workbook=None, title="", charts=None, ch
         say(f"\nWrote {', '.join(table_files)} to {outputs.directory}")
     if chart_files:
         say(f"Wrote charts: {', '.join(chart_files)}" + ("" if table_files else f" to {outputs.directory}"))
+
+
+class ScalarOutputs:
+    """The model's single-number outputs as argparse ``choices``, read from the model only
+    when a value is checked, so that building the parser (and ``--help``) imports no numpy.
+    Give the option a ``metavar``: argparse lists choices in the usage otherwise."""
+
+    @staticmethod
+    def _names() -> list:
+        from ..roq import MODEL_OUTPUTS
+
+        return [name for name in MODEL_OUTPUTS if "_path" not in name]
+
+    def __contains__(self, value) -> bool:
+        return value in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
 
 
 def positive_seconds(text: str) -> float:
@@ -276,8 +293,6 @@ def register(subparsers) -> None:
     )
     add_scenario_argument(parser)
     add_run_options(parser)
-    from ..uncertainty.montecarlo import MAX_CHUNK_SIZE
-
     parser.add_argument("--chunk-size", type=bounded_count(MAX_CHUNK_SIZE, "scenarios per model call (memory grows with it)"), metavar="N",
                         help=f"scenarios per model call (default 8192, at most {MAX_CHUNK_SIZE:,}); changes speed and memory, never the numbers")
     parser.add_argument("--workers", type=bounded_count(MAX_WORKERS, "workers"), metavar="N", help="threads evaluating blocks, or with --engine dask the worker processes of the local "
@@ -309,6 +324,7 @@ def _expected_files(args, scenario) -> list:
 
 def run(args) -> int:
     from .._files import atomic_write
+    from ..reports import FAN_PATHS
     from ..uncertainty.montecarlo import run_monte_carlo
     from ..uncertainty.sample_export import sample_format
 

@@ -11,17 +11,13 @@ points (``--points`` above 256), in chunks; everything else runs here.
 
 from __future__ import annotations
 
-import pandas as pd
-
-from ..reports import add_charts_option
-from .simulate import add_engine_options, add_out_option, add_scenario_argument, count, load, open_engine, output_set, write_outputs
+from ..reports.options import add_charts_option
+from .simulate import ScalarOutputs, add_engine_options, add_out_option, add_scenario_argument, count, load, open_engine, output_set, write_outputs
 
 KINDS = ("oneway", "spider", "twoway", "discount", "breakeven")
 
 
 def register(subparsers) -> None:
-    from ..roq import MODEL_OUTPUTS
-
     parser = subparsers.add_parser(
         "sweep",
         help="deterministic sweeps: tornado, spider, two-way grid, ROQ vs discount rate, break-even values",
@@ -29,7 +25,7 @@ def register(subparsers) -> None:
     )
     add_scenario_argument(parser)
     parser.add_argument("--kind", choices=KINDS + ("all",), default="all", help="which sweep (default all)")
-    parser.add_argument("--output", default="roq", choices=[n for n in MODEL_OUTPUTS if "_path" not in n], metavar="NAME", help="model output (default roq)")
+    parser.add_argument("--output", default="roq", choices=ScalarOutputs(), metavar="NAME", help="model output (default roq)")
     parser.add_argument("--x", default="discount_rate", metavar="INPUT", help="two-way grid: input across (default discount_rate)")
     parser.add_argument("--y", default="annual_cost", metavar="INPUT", help="two-way grid: input down (default annual_cost)")
     parser.add_argument("--points", type=count, default=11, metavar="N", help="two-way grid: values per input (default 11)")
@@ -102,6 +98,8 @@ def _label(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
 
 
-def _show(table: pd.DataFrame) -> str:
+def _show(table) -> str:
+    import pandas as pd
+
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         return table.to_string(index=False, float_format=lambda v: f"{v:.6g}")

@@ -17,15 +17,21 @@ computes:
   generator's (:func:`generate_portfolio`).
 """
 
-from .analysis import RecordsAnalysis, analyse_records
-from .drivers import LogisticResult, auc, hosmer_lemeshow_groups, logistic_regression, renewal_drivers
-from .generator import DEFAULT_EFFECTS, GeneratedPortfolio, generate_portfolio
-from .portfolio import FINANCIAL_LINES, LINES, RISK_CLASSES, SCORE_COLUMNS, Portfolio, read_policies, validate_policies
-from .retention import RetentionResult, retention_outcomes
-from .roq_link import roq_parameters, uplift_from_drivers
-from .staging import HVC_DEFAULTS, HvcResult, hvc_staging, pareto_curve
-from .survival import KaplanMeierResult, kaplan_meier, relationships, survival_by_group
-from .value import CustomerValueResult, clv, clv_from_survival, customer_values
+from .._lazy import lazy_exports
+
+#: Where each public name lives; each submodule loads on first use (simulator._lazy), so
+#: importing the package costs nothing until a function is called.
+_EXPORTS = {
+    "analysis": ("RecordsAnalysis", "analyse_records"),
+    "drivers": ("LogisticResult", "auc", "hosmer_lemeshow_groups", "logistic_regression", "renewal_drivers"),
+    "generator": ("DEFAULT_EFFECTS", "GeneratedPortfolio", "generate_portfolio"),
+    "portfolio": ("FINANCIAL_LINES", "LINES", "RISK_CLASSES", "SCORE_COLUMNS", "Portfolio", "read_policies", "validate_policies"),
+    "retention": ("RetentionResult", "retention_outcomes"),
+    "roq_link": ("roq_parameters", "uplift_from_drivers"),
+    "staging": ("HVC_DEFAULTS", "HvcResult", "hvc_staging", "pareto_curve"),
+    "survival": ("KaplanMeierResult", "kaplan_meier", "relationships", "survival_by_group"),
+    "value": ("CustomerValueResult", "clv", "clv_from_survival", "customer_values"),
+}
 
 __all__ = [
     "RecordsAnalysis", "analyse_records",
@@ -38,3 +44,5 @@ __all__ = [
     "KaplanMeierResult", "kaplan_meier", "relationships", "survival_by_group",
     "CustomerValueResult", "clv", "clv_from_survival", "customer_values",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -20,37 +20,17 @@ Examples
 >>> report = build_report(None, "roq-report", "png,xlsx", samples=2**16)  # doctest: +SKIP
 """
 
-from .charts import (
-    discount_rate_curve,
-    fan_chart,
-    input_colors,
-    ipa_quadrant_chart,
-    morris_scatter,
-    roq_distribution_chart,
-    roq_histogram,
-    second_order_heatmap,
-    sensitivity_bars,
-    servqual_gap_chart,
-    sobol_bars,
-    spider_chart,
-    tornado_chart,
-    two_way_heatmap,
-)
-from .frames import FAN_PATHS
-from .export import FORMATS, parse_formats, save_figure, save_figures, write_report_workbook
-from .report import (
-    Report,
-    ReportData,
-    add_charts_option,
-    build_report,
-    case_study_survey,
-    compute_report,
-    figures_for,
-    report_figures,
-    report_tables,
-    survey_figures,
-    write_charts,
-)
+from .._lazy import lazy_exports
+
+#: Where each public name lives; each submodule loads on first use (simulator._lazy), so
+#: importing the package costs nothing until a function is called.
+_EXPORTS = {
+    "charts": ("discount_rate_curve", "fan_chart", "input_colors", "ipa_quadrant_chart", "morris_scatter", "roq_distribution_chart", "roq_histogram", "second_order_heatmap", "sensitivity_bars", "servqual_gap_chart", "sobol_bars", "spider_chart", "tornado_chart", "two_way_heatmap"),
+    "frames": ("FAN_PATHS",),
+    "options": ("add_charts_option",),
+    "export": ("FORMATS", "parse_formats", "save_figure", "save_figures", "write_report_workbook"),
+    "report": ("Report", "ReportData", "build_report", "case_study_survey", "compute_report", "figures_for", "report_figures", "report_tables", "survey_figures", "write_charts"),
+}
 
 __all__ = [
     "FAN_PATHS",
@@ -85,3 +65,5 @@ __all__ = [
     "write_charts",
     "write_report_workbook",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -42,6 +42,7 @@ from .frames import (
     sweep_kind,
     tornado_frame,
 )
+from .options import add_charts_option  # noqa: F401 (re-exported; its own module so that building the roq parser stays cheap)
 from .style import DEFAULT_DPI, case_name, format_halfwidth
 
 __all__ = [
@@ -780,19 +781,3 @@ def write_charts(result, out_dir: str | Path, formats="png", *, dpi: int = DEFAU
             written.append(write_report_workbook(directory / "sweep_charts.xlsx", tables=tables, title="Sweeps", **kwargs))
     return written
 
-
-def _formats_argument(text: str) -> tuple:
-    """argparse type of ``--charts``: bad formats fail while parsing, before anything runs."""
-    import argparse
-
-    try:
-        return parse_formats(text, "--charts")
-    except RoqInputError as error:
-        raise argparse.ArgumentTypeError(error.problem) from None
-
-
-def add_charts_option(parser) -> None:
-    """Add ``--charts [FORMATS]`` to a command (bare ``--charts`` means PNG); ``args.charts`` is
-    then None or a tuple of formats for :func:`write_charts`."""
-    parser.add_argument("--charts", nargs="?", const=("png",), default=None, type=_formats_argument, metavar="FORMATS",
-                        help="also draw the charts (png, svg, pdf, xlsx; comma-separated; default png) into --out (or the current directory)")

@@ -9,52 +9,25 @@ Table-like results are small classes with ``summary()`` (printed by ``print``) a
 raises :class:`simulator.RoqInputError` ("argument: problem").
 """
 
-from .csi import CSI_BANDS, CSIBand, CustomerSatisfactionIndex, csi_band, customer_satisfaction_index
-from .ipa import IPA_QUADRANTS, ImportancePerformance, conformity_level, importance_performance
-from .msi import MSI_METHODS, MSITransform, SuccessiveIntervals, msi_transform, successive_intervals
-from .psychometrics import (
-    MISSING_POLICIES,
-    VALIDITY_BASES,
-    CronbachAlpha,
-    ItemStatistics,
-    ItemValidity,
-    SampleSize,
-    critical_r,
-    cronbach_alpha,
-    item_statistics,
-    item_validity,
-    slovin_sample_size,
-)
-from .regression import (
-    MEDIATION_TESTS,
-    IndirectEffectTest,
-    LinearRegression,
-    MediationTests,
-    linear_regression,
-    mediation_tests,
-    sobel_test,
-)
-from .loyalty_example import LOYALTY_CONSTRUCTS, LOYALTY_MODEL, LOYALTY_POPULATION, simulate_loyalty_survey
-from .normality import NORMALITY_CUTOFFS, MahalanobisDistances, NormalityAssessment, assessment_of_normality, mahalanobis_distances
-from .regression_assumptions import ASSUMPTION_CUTOFFS, RegressionAssumptions, durbin_watson, regression_assumptions
-from .sem import MI_THRESHOLD, RELIABILITY_CUTOFFS, RESIDUAL_CUTOFF, ConstructReliability, SEMResult, fit_sem
-from .sem_bootstrap import BootstrapIndirect, bootstrap_indirect_effects
-from .sem_fit import PUBLISHED_TABLE_3_2, SEM_CUTOFFS, judge
-from .sem_model import CONVENTIONS as SEM_CONVENTIONS
-from .sem_model import ESTIMATORS as SEM_ESTIMATORS
-from .servqual import (
-    SERVQUAL_DIMENSIONS,
-    WEIGHTING_CONVENTIONS,
-    InternalGaps,
-    ServqualGaps,
-    WeightedServqual,
-    priority_ranks,
-    servqual_gap1,
-    servqual_gap5,
-    servqual_internal_gaps,
-    servqual_internal_gaps_from_answers,
-    weighted_servqual,
-)
+from .._lazy import lazy_exports
+
+#: Where each public name lives; each submodule loads on first use (simulator._lazy), so
+#: importing the package costs nothing until a function is called.
+_EXPORTS = {
+    "csi": ("CSI_BANDS", "CSIBand", "CustomerSatisfactionIndex", "csi_band", "customer_satisfaction_index"),
+    "ipa": ("IPA_QUADRANTS", "ImportancePerformance", "conformity_level", "importance_performance"),
+    "msi": ("MSI_METHODS", "MSITransform", "SuccessiveIntervals", "msi_transform", "successive_intervals"),
+    "psychometrics": ("MISSING_POLICIES", "VALIDITY_BASES", "CronbachAlpha", "ItemStatistics", "ItemValidity", "SampleSize", "critical_r", "cronbach_alpha", "item_statistics", "item_validity", "slovin_sample_size"),
+    "regression": ("MEDIATION_TESTS", "IndirectEffectTest", "LinearRegression", "MediationTests", "linear_regression", "mediation_tests", "sobel_test"),
+    "loyalty_example": ("LOYALTY_CONSTRUCTS", "LOYALTY_MODEL", "LOYALTY_POPULATION", "simulate_loyalty_survey"),
+    "normality": ("NORMALITY_CUTOFFS", "MahalanobisDistances", "NormalityAssessment", "assessment_of_normality", "mahalanobis_distances"),
+    "regression_assumptions": ("ASSUMPTION_CUTOFFS", "RegressionAssumptions", "durbin_watson", "regression_assumptions"),
+    "sem": ("MI_THRESHOLD", "RELIABILITY_CUTOFFS", "RESIDUAL_CUTOFF", "ConstructReliability", "SEMResult", "fit_sem"),
+    "sem_bootstrap": ("BootstrapIndirect", "bootstrap_indirect_effects"),
+    "sem_fit": ("PUBLISHED_TABLE_3_2", "SEM_CUTOFFS", "judge"),
+    "sem_model": ("SEM_CONVENTIONS as CONVENTIONS", "SEM_ESTIMATORS as ESTIMATORS"),
+    "servqual": ("SERVQUAL_DIMENSIONS", "WEIGHTING_CONVENTIONS", "InternalGaps", "ServqualGaps", "WeightedServqual", "priority_ranks", "servqual_gap1", "servqual_gap5", "servqual_internal_gaps", "servqual_internal_gaps_from_answers", "weighted_servqual"),
+}
 
 __all__ = [
     # psychometrics
@@ -135,3 +108,5 @@ __all__ = [
     "LOYALTY_POPULATION",
     "simulate_loyalty_survey",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -23,11 +23,18 @@ Examples
 2.72
 """
 
-from .distributions import DISTRIBUTIONS, Distribution, distribution_from_spec
-from .montecarlo import MonteCarloResult, run_monte_carlo
-from .samplers import BLOCK_SIZE, SAMPLERS, uniform_block
-from .scenario import RunSettings, Scenario, builtin_scenario, load_scenario, scenario_from_dict, scenario_from_rows
-from .sweeps import break_even, discount_curve, one_way, spider, two_way
+from .._lazy import lazy_exports
+
+#: Where each public name lives; each submodule loads on first use (simulator._lazy), so
+#: importing the package costs nothing until a function is called.
+_EXPORTS = {
+    "distributions": ("DISTRIBUTIONS", "Distribution", "distribution_from_spec"),
+    "montecarlo": ("MonteCarloResult", "run_monte_carlo"),
+    "samplers": ("BLOCK_SIZE", "SAMPLERS", "uniform_block"),
+    "scenario": ("RunSettings", "Scenario", "builtin_scenario", "load_scenario", "scenario_from_dict", "scenario_from_rows"),
+    "sweeps": ("break_even", "discount_curve", "one_way", "spider", "two_way"),
+    "sensitivity": ("SensitivityResult", "run_sensitivity"),
+}
 
 __all__ = [
     "BLOCK_SIZE",
@@ -53,11 +60,4 @@ __all__ = [
     "SensitivityResult",
 ]
 
-
-def __getattr__(name):
-    # the SALib layer loads on first use, so Monte Carlo and sweeps do not import it
-    if name in ("run_sensitivity", "SensitivityResult"):
-        from . import sensitivity
-
-        return getattr(sensitivity, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

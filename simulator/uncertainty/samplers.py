@@ -36,6 +36,7 @@ import warnings
 import numpy as np
 
 from ..errors import RoqInputError
+from .options import SAMPLERS  # sampler names; in .options so that the roq parser reads them without numpy
 
 __all__ = [
     "BLOCK_SIZE",
@@ -55,8 +56,6 @@ BLOCK_SIZE = 2**16
 #: Ceiling on a run's sample count (the documented limit of ``--samples``): 10**15
 #: scenarios take about 3 years at 10 million a second; larger counts are refused.
 MAX_SAMPLES = 10**15
-#: Sampler names.
-SAMPLERS = ("random", "lhs", "sobol")
 #: Streams of a block's seed sequence.
 UNIFORM_STREAM, CORRELATION_STREAM, SOBOL_STREAM = 0, 1, 2
 #: Samplers whose blocks are independent randomised designs (intervals from block replicates).
