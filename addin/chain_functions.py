@@ -12,7 +12,7 @@ import xlwings as xw
 
 from simulator import roq
 from simulator.errors import RoqInputError
-from simulator.roq import programme_effect, survey_retention
+from simulator.roq import survey_retention
 
 from ._cells import _rows, arg, choice, count, excel_function, integer, matrix, number, range_converter, vector
 from .simulation_functions import scenario_range
@@ -46,6 +46,8 @@ def ROQ_SURVEY_RETENTION(counts, convention="satisfied_or_delighted", confidence
 @excel_function
 def ROQ_SHIFTED_MIX(dissatisfied_share, delighted_share, gap_closed, driver_coefficient, satisfaction_sd):
     """Satisfaction mix after the programme: satisfaction rises B * gap / sd standard deviations (ordered-probit shift)."""
+    from simulator.roq import programme_effect  # scipy.special: loaded on the first call, not at registration
+
     shift = programme_effect.satisfaction_shift(gap_closed, driver_coefficient, satisfaction_sd)
     mix = programme_effect.shifted_mix(dissatisfied_share, delighted_share, shift)
     return [["group", "share"], *([name.replace("_share", ""), value] for name, value in mix.items()), ["shift (sd)", shift]]

@@ -19,8 +19,8 @@ import xlwings as xw
 
 from simulator.errors import RoqInputError
 from simulator.roq import MODEL_INPUTS, MODEL_OUTPUTS
-from simulator.uncertainty import builtin_scenario, one_way, run_monte_carlo, scenario_from_rows
-from simulator.uncertainty.samplers import SAMPLERS
+from simulator import uncertainty  # loads each engine module on first use: the functions register in a blink
+from simulator.uncertainty.options import SAMPLERS
 
 from ._cells import EXCEL_ERRORS, _rows, arg, choice, count, excel_function, integer, range_converter
 
@@ -57,7 +57,7 @@ def scenario_range(value, name: str):
     rows = _rows(value)
     if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], str):
         if rows[0][0].strip().lower() == _BUILTIN:
-            return builtin_scenario()
+            return uncertainty.builtin_scenario()
         raise RoqInputError(name, f"must be a scenario range or the text {_BUILTIN}; got the text {rows[0][0].strip()[:30]!r}")
     keyed = []
     for i, row in enumerate(rows):
@@ -73,7 +73,7 @@ def scenario_range(value, name: str):
             if plain in MODEL_INPUTS:
                 row = [f"model.{plain}", *row[1:]]
         keyed.append(row)
-    return scenario_from_rows(keyed, source=name)
+    return uncertainty.scenario_from_rows(keyed, source=name)
 
 
 scenario_range.kind = "scenario table (or the text builtin)"
@@ -148,7 +148,7 @@ def ROQ_SIMULATE(scenario=None, samples=None, seed=None, sampler=None):
     """Monte Carlo summary of ROQ, NPV gain and final share: mean, SD, P5..P95, expected shortfall, P(ROQ > 1), 95% half-widths, base case, verdict (pays when P(ROQ > 1)'s 95% interval is above 95%)."""
     chosen = _scenario(scenario)
     samples = _samples(samples, chosen, MAX_SIMULATION_SAMPLES)
-    return _titled(run_monte_carlo(chosen, samples=samples, seed=seed, sampler=sampler, progress=False, workers=1).to_frame())
+    return _titled(uncertainty.run_monte_carlo(chosen, samples=samples, seed=seed, sampler=sampler, progress=False, workers=1).to_frame())
 
 
 @xw.func(category=CATEGORY)
@@ -161,7 +161,7 @@ def ROQ_SHARE_FAN(scenario=None, samples=None, seed=None, sampler=None):
     """Monte Carlo statistics of the market share per year (fan chart data): spills Year | Mean | SD | P5 .. P95, shares as fractions."""
     chosen = _scenario(scenario)
     samples = _samples(samples, chosen, MAX_PATH_SAMPLES)
-    result = run_monte_carlo(
+    result = uncertainty.run_monte_carlo(
         chosen, samples=samples, seed=seed, sampler=sampler, progress=False, workers=1, path_outputs=("market_share_path",)
     )
     return _titled(result.path_statistics("market_share_path")).rename(columns={"Mean": "Mean share (fraction)"})
@@ -195,12 +195,12 @@ def ROQ_SENSITIVITY(scenario=None, method="sobol", samples=1024, seed=None, outp
 @excel_function
 def ROQ_TORNADO(scenario=None, output="roq"):
     """Tornado data: each uncertain input at its P10 and P90 with the others at base, the output at each and the swing, ranked."""
-    return _titled(one_way(_scenario(scenario), output), output)
+    return _titled(uncertainty.one_way(_scenario(scenario), output), output)
 
 
 @xw.func(category=CATEGORY)
 @excel_function
 def ROQ_SCENARIO_TEMPLATE():
     """The built-in scenario (Singgih's Return-on-Quality case of an insurance company) as a key/value table to edit for ROQ_SIMULATE."""
-    rows = builtin_scenario().to_rows()
+    rows = uncertainty.builtin_scenario().to_rows()
     return [["Key", "Value", *rows[0][2:]], *rows[1:]]

@@ -24,7 +24,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special  # ndtri is the normal quantile; scipy.stats costs ~1 s of import
 
 from ..errors import RoqInputError
 from ._common import (
@@ -181,6 +180,8 @@ def successive_intervals(
     >>> successive_intervals([166, 820, 274], method="midpoint").z.round(5).tolist()
     [-1.50725, -0.10763, 1.23331]
     """
+    from scipy import special  # ndtri is the normal quantile; imported here, not at start-up (scipy.stats costs ~1 s more)
+
     check_choice(method, "method", MSI_METHODS)
     frequencies = to_array(counts, "counts", ndim=1, allow_missing=False)
     if frequencies.size == 0:

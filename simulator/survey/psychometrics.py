@@ -14,7 +14,6 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import special  # stdtrit is the t quantile; scipy.stats costs ~1 s of import
 
 from .._validate import check_range, compact
 from ..errors import RoqInputError
@@ -209,6 +208,8 @@ def critical_r(n, alpha=0.05) -> float:
     >>> round(critical_r(30, 0.05), 3)
     0.361
     """
+    from scipy import special  # stdtrit is the t quantile; imported here, not at start-up (scipy.stats costs ~1 s more)
+
     count = whole_number(n, "n")
     if count < 3:
         raise RoqInputError("n", f"must be at least 3 (df = n - 2 must be positive), got {compact(count)}")

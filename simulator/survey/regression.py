@@ -13,7 +13,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, special  # t, F and normal tails without importing scipy.stats
 
 from ..errors import RoqInputError
 from ._common import TableResult, check_choice, flat_labels, format_table, scalar, to_array
@@ -177,6 +176,8 @@ def linear_regression(y, X, *, names=None, dependent=None) -> LinearRegression:
     >>> fit.params.round(3).tolist(), round(fit.r_squared, 4), round(fit.f_value, 1)
     ([0.473, 1.39, 0.623], 0.9996, 4076.9)
     """
+    from scipy import linalg, special  # t and F tails without scipy.stats; imported here, not at start-up
+
     outcome = to_array(y, "y", ndim=1)
     predictors = to_array(X, "X", ndim=2)
     if predictors.shape[0] != outcome.shape[0]:
@@ -335,6 +336,8 @@ class MediationTests(TableResult):
 
 def _indirect_effect(a: float, se_a: float, b: float, se_b: float, test: str) -> IndirectEffectTest:
     """The three tests differ only in the second-order term under the root."""
+    from scipy import special  # the normal tail without scipy.stats
+
     sign, term = {"sobel": (0.0, ""), "aroian": (1.0, " + sa^2 sb^2"), "goodman": (-1.0, " - sa^2 sb^2")}[test]
     a, se_a, b, se_b = (np.float64(v) for v in (a, se_a, b, se_b))  # overflow gives inf, checked next
     with np.errstate(over="ignore", invalid="ignore"):
