@@ -66,6 +66,9 @@ def _imported_modules(root: Path, module: str, path: Path) -> set[str]:
                 base = node.module or ""
             # "from package import name" may name a submodule
             names = [base] + [f"{base}.{alias.name}" for alias in node.names if alias.name != "*"]
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict) and any(getattr(t, "id", None) == "_EXPORTS" for t in node.targets):
+            # a lazily exporting package (simulator._lazy): its submodules load on first use
+            names = [f"{package}.{key.value}" for key in node.value.keys if isinstance(key, ast.Constant)]
         else:
             continue
         for name in names:
