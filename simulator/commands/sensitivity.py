@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..reports.options import add_charts_option
 from ..errors import RoqInputError
-from .simulate import ScalarOutputs, add_engine_options, add_out_option, add_scenario_argument, bounded_count, count, load, open_engine, output_set, seed_value, write_outputs
+from .simulate import add_engine_options, add_out_option, add_scenario_argument, bounded_count, count, load, open_engine, output_set, scalar_output, seed_value, write_outputs
 
 #: Base sample size per method when --samples is not given (a few seconds each).
 DEFAULT_SAMPLES = {"sobol": 2**12, "morris": 256, "fast": 4096, "delta": 2048, "pawn": 8192}
@@ -38,7 +38,7 @@ def register(subparsers) -> None:
     parser.add_argument("--samples", type=count, metavar="N", help="base sample size: Sobol' N (power of two), Morris trajectories, eFAST points per input, delta/PAWN rows (default: "
                         + ", ".join(f"{k} {v}" for k, v in DEFAULT_SAMPLES.items()) + ")")
     parser.add_argument("--seed", type=seed_value, metavar="SEED", help="seed (default: the scenario's [run] seed)")
-    parser.add_argument("--output", default="roq", choices=ScalarOutputs(), metavar="NAME", help="model output to analyse (default roq)")
+    parser.add_argument("--output", default="roq", type=scalar_output, metavar="NAME", help="model output to analyse (default roq)")
     parser.add_argument("--no-second-order", dest="second_order", action="store_false", help="Sobol': skip second-order indices (fewer model runs)")
     parser.add_argument("--resamples", type=bounded_count(10_000, "bootstrap resamples"), default=100, metavar="N", help="bootstrap resamples for confidence intervals (default 100)")
     parser.add_argument("--conf-level", type=float, default=0.95, metavar="P", help="confidence level of the intervals (default 0.95)")

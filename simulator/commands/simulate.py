@@ -142,22 +142,16 @@ def write_outputs(outputs, tables=None, workbook=None, title="", charts=None, ch
         say(f"Wrote charts: {', '.join(chart_files)}" + ("" if table_files else f" to {outputs.directory}"))
 
 
-class ScalarOutputs:
-    """The model's single-number outputs as argparse ``choices``, read from the model only
-    when a value is checked, so that building the parser (and ``--help``) imports no numpy.
-    Give the option a ``metavar``: argparse lists choices in the usage otherwise."""
+def scalar_output(text: str) -> str:
+    """argparse type of ``--output``: one of the model's single-number outputs (argparse's
+    own "invalid choice" message), read from the model when a value is parsed, so that
+    building the parser and ``--help`` import no numpy."""
+    from ..roq import MODEL_OUTPUTS
 
-    @staticmethod
-    def _names() -> list:
-        from ..roq import MODEL_OUTPUTS
-
-        return [name for name in MODEL_OUTPUTS if "_path" not in name]
-
-    def __contains__(self, value) -> bool:
-        return value in self._names()
-
-    def __iter__(self):
-        return iter(self._names())
+    names = [name for name in MODEL_OUTPUTS if "_path" not in name]
+    if text not in names:
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(map(repr, names))})")
+    return text
 
 
 def positive_seconds(text: str) -> float:

@@ -12,7 +12,7 @@ points (``--points`` above 256), in chunks; everything else runs here.
 from __future__ import annotations
 
 from ..reports.options import add_charts_option
-from .simulate import ScalarOutputs, add_engine_options, add_out_option, add_scenario_argument, count, load, open_engine, output_set, write_outputs
+from .simulate import add_engine_options, add_out_option, add_scenario_argument, count, load, open_engine, output_set, scalar_output, write_outputs
 
 KINDS = ("oneway", "spider", "twoway", "discount", "breakeven")
 
@@ -25,7 +25,7 @@ def register(subparsers) -> None:
     )
     add_scenario_argument(parser)
     parser.add_argument("--kind", choices=KINDS + ("all",), default="all", help="which sweep (default all)")
-    parser.add_argument("--output", default="roq", choices=ScalarOutputs(), metavar="NAME", help="model output (default roq)")
+    parser.add_argument("--output", default="roq", type=scalar_output, metavar="NAME", help="model output (default roq)")
     parser.add_argument("--x", default="discount_rate", metavar="INPUT", help="two-way grid: input across (default discount_rate)")
     parser.add_argument("--y", default="annual_cost", metavar="INPUT", help="two-way grid: input down (default annual_cost)")
     parser.add_argument("--points", type=count, default=11, metavar="N", help="two-way grid: values per input (default 11)")
