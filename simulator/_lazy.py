@@ -9,9 +9,9 @@ the value in the package, so later look-ups cost nothing and ``monkeypatch`` sti
 
 Examples
 --------
->>> import sys, simulator.survey
->>> "simulator.survey.sem" in sys.modules or callable(simulator.survey.fit_sem)
-True
+>>> import simulator.survey
+>>> simulator.survey.fit_sem.__module__
+'simulator.survey.sem'
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ def lazy_exports(package: str, exports: dict) -> tuple:
     package : str
         The package's ``__name__``.
     exports : dict
-        ``{submodule: names}``; a name may be ``"public as private"`` to re-export
-        ``private`` of the submodule under the name ``public``.
+        ``{submodule: names}``; a name may be ``"name as alias"`` (as in an import
+        statement) to re-export the submodule's ``name`` as ``alias``.
     """
     where = {}
     for module, names in exports.items():
         for entry in names:
-            public, _, private = entry.partition(" as ")
-            where[public.strip()] = (module, (private or public).strip())
+            name, _, alias = entry.partition(" as ")
+            where[(alias or name).strip()] = (module, name.strip())
 
     def __getattr__(name: str):
         namespace = sys.modules[package].__dict__

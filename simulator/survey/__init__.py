@@ -25,7 +25,7 @@ _EXPORTS = {
     "sem": ("MI_THRESHOLD", "RELIABILITY_CUTOFFS", "RESIDUAL_CUTOFF", "ConstructReliability", "SEMResult", "fit_sem"),
     "sem_bootstrap": ("BootstrapIndirect", "bootstrap_indirect_effects"),
     "sem_fit": ("PUBLISHED_TABLE_3_2", "SEM_CUTOFFS", "judge"),
-    "sem_model": ("SEM_CONVENTIONS as CONVENTIONS", "SEM_ESTIMATORS as ESTIMATORS"),
+    "sem_model": ("CONVENTIONS as SEM_CONVENTIONS", "ESTIMATORS as SEM_ESTIMATORS"),
     "servqual": ("SERVQUAL_DIMENSIONS", "WEIGHTING_CONVENTIONS", "InternalGaps", "ServqualGaps", "WeightedServqual", "priority_ranks", "servqual_gap1", "servqual_gap5", "servqual_internal_gaps", "servqual_internal_gaps_from_answers", "weighted_servqual"),
 }
 
