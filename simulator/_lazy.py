@@ -6,6 +6,9 @@ SALib. A package lists, per submodule, the names it re-exports; :func:`lazy_expo
 returns the module-level ``__getattr__`` and ``__dir__`` (PEP 562) that import the
 submodule when one of its names (or the submodule itself) is first looked up, and cache
 the value in the package, so later look-ups cost nothing and ``monkeypatch`` still works.
+A public name that is also a submodule's name (``survey.regression_assumptions``, the
+function, in the module of that name) stays the function, as with eager imports: the
+import system's setting of the submodule on the package is ignored for those names.
 
 Examples
 --------
@@ -18,7 +21,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
+import types
 
 
 def lazy_exports(package: str, exports: dict) -> tuple:
@@ -53,4 +58,20 @@ def lazy_exports(package: str, exports: dict) -> tuple:
     def __dir__():
         return sorted(set(sys.modules[package].__dict__) | set(where))
 
+    module = sys.modules[package]
+    folder = os.path.dirname(module.__file__)
+    shadowed = {name for name in where if os.path.exists(os.path.join(folder, name + ".py")) or os.path.isdir(os.path.join(folder, name))}
+    if shadowed:
+        module.__class__ = type("LazyPackage", (types.ModuleType,), {"__setattr__": _keep_names(shadowed), "__module__": __name__})
     return __getattr__, __dir__
+
+
+def _keep_names(names: set):
+    """A module ``__setattr__`` that does not let a submodule replace the public name it shares."""
+
+    def __setattr__(self, name, value):
+        if name in names and isinstance(value, types.ModuleType) and value.__name__ == f"{self.__name__}.{name}":
+            return  # the submodule stays in sys.modules; the package's name keeps the function
+        types.ModuleType.__setattr__(self, name, value)
+
+    return __setattr__

@@ -123,3 +123,13 @@ def test_model_outputs_are_checked_when_parsed(capsys):
     message = capsys.readouterr().err
     assert message.startswith("roq: error: --output: invalid choice: 'market_share_path' (choose from 'npv_with_programme'")
     assert all(f"'{name}'" in message for name in MODEL_OUTPUTS if "_path" not in name)
+
+
+def test_a_public_name_shared_with_its_submodule_stays_the_function():
+    report = loaded_after("""
+from simulator.survey import durbin_watson  # imports the submodule regression_assumptions first
+import simulator.survey.regression_assumptions
+from simulator.survey import regression_assumptions
+result = [callable(regression_assumptions), type(regression_assumptions).__name__]
+""")
+    assert report["result"] == [True, "function"]
