@@ -228,5 +228,8 @@ def test_cli_kernel_option(capsys):
     assert main(["simulate", "--samples", "70000", "--kernel", "numba", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "numba kernel" in out.splitlines()[1]
-    assert main(["simulate", "--kernel", "gpu"]) == 2
-    assert "--kernel: invalid choice: 'gpu'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["simulate", "--kernel", "gpu"])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "--kernel: invalid choice: 'gpu'" in error
