@@ -278,25 +278,16 @@ def model_outputs(values, sources, constants, modes, horizon, output_codes, out)
                 share[i] = start[i]
                 share_without[i] = given[i] if constant_without else start[i]
             for _ in range(horizon):
-                if constant_without:
-                    for i in range(m):
-                        size[i] = size[i] * growth[i]
-                        share[i] = (slope[i] * share[i] + inflow[i]) * inverse_growth[i]
-                        weight = size[i] * discount[i]
-                        present[i] = present[i] + share[i] * weight
-                        present_without[i] = present_without[i] + share_without[i] * weight
-                        annuity[i] = annuity[i] + discount[i]
-                        discount[i] = discount[i] * one_year[i]
-                else:
-                    for i in range(m):
-                        size[i] = size[i] * growth[i]
-                        share[i] = (slope[i] * share[i] + inflow[i]) * inverse_growth[i]
+                for i in range(m):  # the branch is the same for every scenario: the compiler hoists it
+                    size[i] = size[i] * growth[i]
+                    share[i] = (slope[i] * share[i] + inflow[i]) * inverse_growth[i]
+                    if not constant_without:
                         share_without[i] = (slope_without[i] * share_without[i] + inflow[i]) * inverse_growth[i]
-                        weight = size[i] * discount[i]
-                        present[i] = present[i] + share[i] * weight
-                        present_without[i] = present_without[i] + share_without[i] * weight
-                        annuity[i] = annuity[i] + discount[i]
-                        discount[i] = discount[i] * one_year[i]
+                    weight = size[i] * discount[i]
+                    present[i] = present[i] + share[i] * weight
+                    present_without[i] = present_without[i] + share_without[i] * weight
+                    annuity[i] = annuity[i] + discount[i]
+                    discount[i] = discount[i] * one_year[i]
         margin, initial_cost, annual_cost = w[MARGIN], w[INITIAL_COST], w[ANNUAL_COST]
         npv_with, npv_without, npv_cost, gain = w[W_WORK], w[W_WORK + 1], w[W_WORK + 2], w[W_WORK + 3]
         for i in range(m):
