@@ -1,33 +1,34 @@
-"""Monte Carlo throughput and memory: chunked vectorised run vs a per-scenario Python loop.
+"""Monte Carlo throughput and memory: the compiled block kernel, the numpy path and the baselines a user would write.
 
-Printed side by side in one run, on the built-in seed-001 scenario (4 uncertain inputs:
-PERT growth, triangular churn, PERT margin, uniform discount rate; outputs ROQ, NPV gain,
-final market share):
+Printed side by side in one run, on the built-in scenario (Singgih's insurer; 4 uncertain
+inputs: PERT growth, triangular churn, PERT margin, uniform discount rate; outputs ROQ,
+NPV gain, final market share), at horizon 5 (the case) and 50 years:
 
-1. scenarios per second end to end (sampling + model + streaming statistics) of
-   :func:`simulator.uncertainty.run_monte_carlo`, on 1 thread and on all CPUs;
-2. scenarios per second of a per-scenario Python loop over the same model (the same
-   draws, ``simulator.roq.evaluate`` called with scalars, ``validate=False`` like the
-   vectorised run, statistics with numpy at the end), timed on ``--loop`` scenarios
-   and extrapolated; and the ratio;
-2b. the baseline a numpy user would write: uniforms from ``numpy.random``, inverse CDFs
+1. scenarios per second end to end (uniforms, inverse CDFs, both arms, NPVs and ROQ, the
+   streaming statistics) of :func:`simulator.uncertainty.run_monte_carlo` on the
+   compiled numba kernel (``kernel="numba"``) and on the numpy path (``kernel="numpy"``),
+   each on 1 thread and on every CPU;
+2. the baseline a numpy user would write: uniforms from ``numpy.random``, inverse CDFs
    from ``scipy.stats`` (beta for PERT, triang, uniform), the model evaluated on the whole
-   array at once, statistics with ``numpy.percentile`` (``--baseline`` scenarios: it
-   holds every sample in memory);
+   array at once (``simulator.roq.evaluate``), statistics with ``numpy.percentile``
+   (``--baseline`` scenarios: it holds every sample in memory);
+3. at horizon 5, a per-scenario Python loop over the same model (``--loop`` scenarios,
+   extrapolated);
+4. peak resident memory (``VmHWM``) of kernel runs of 10**6, 10**7 and 10**8 scenarios,
+   each in a fresh subprocess (no timing there), and the ratios.
 
-Every rate is the best of ``--repeat`` rounds in which the project and the baselines
-take turns in this one process, so load from other work hits all of them alike; the
-load average is printed before and after.
-3. peak resident memory (``VmHWM``) of a run of 10**6 and of 10**7 scenarios, each
-   in a fresh subprocess, beside the interpreter's footprint after imports, and the ratio.
+Every rate is the best of ``--repeat`` rounds in which the project and the baselines take
+turns in this one process, so load from other work hits all of them alike; the load
+average is printed before and after. Nothing is timed under tracemalloc.
 
-Targets (issue 5): >= 5 million scenarios/s end to end on the 2-core machine, >= 100x the
-loop, peak memory within 10% between 10**6 and 10**7 scenarios.
+Targets (issue 16): the kernel on 2 cores >= 25 million scenarios/s at horizon 5 and
+>= 15 million/s at horizon 50, each >= 100x the numpy + scipy baseline of the same
+horizon; 2 threads >= 1.7x 1 thread; peak memory flat (within 10%) from 10**6 to 10**8.
 
 Usage::
 
     .venv/bin/python benchmarks/montecarlo_throughput.py            # 2**24 scenarios timed
-    .venv/bin/python benchmarks/montecarlo_throughput.py --quick    # 2**22
+    .venv/bin/python benchmarks/montecarlo_throughput.py --quick    # 2**22, one round
 """
 
 from __future__ import annotations
@@ -61,27 +62,34 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
 
 
-def child(samples: int) -> None:
+def child(samples: int, kernel: str) -> None:
     """Run one Monte Carlo of ``samples`` scenarios and print peak memory as JSON."""
     from simulator.uncertainty import builtin_scenario, run_monte_carlo
 
     scenario = builtin_scenario()
-    after_imports = _peak_rss_mb()  # interpreter, numpy/scipy/pandas, the scenario: no run yet
+    run_monte_carlo(scenario, samples=2**16, seed=1, progress=False, kernel=kernel)  # load the kernel: imports, not the run
+    after_imports = _peak_rss_mb()
     started = time.perf_counter()
-    result = run_monte_carlo(scenario, samples=samples, seed=1, progress=False)
+    result = run_monte_carlo(scenario, samples=samples, seed=1, progress=False, kernel=kernel)
     elapsed = time.perf_counter() - started
     print(json.dumps({"samples": samples, "peak_mb": _peak_rss_mb(), "after_imports_mb": after_imports, "seconds": elapsed, "roq_mean": result.statistics["roq"]["mean"]}))
 
 
-def vectorised_rate(scenario, samples: int, workers: int, repeats: int) -> tuple[float, float]:
+def with_horizon(scenario, horizon: int):
+    """The scenario with another horizon (the same distributions)."""
+    import dataclasses
+
+    return dataclasses.replace(scenario, base={**scenario.base, "horizon": horizon})
+
+
+def project_rate(scenario, samples: int, workers: int, kernel: str) -> float:
     from simulator.uncertainty import run_monte_carlo
 
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run_monte_carlo(scenario, samples=samples, seed=7, workers=workers, progress=False)
-        best = min(best, time.perf_counter() - started)
-    return samples / best, best
+    started = time.perf_counter()
+    result = run_monte_carlo(scenario, samples=samples, seed=7, workers=workers, progress=False, kernel=kernel)
+    elapsed = time.perf_counter() - started
+    assert result.kernel == kernel
+    return samples / elapsed
 
 
 def loop_rate(scenario, count: int) -> float:
@@ -140,51 +148,81 @@ def numpy_scipy_rate(scenario, samples: int) -> float:
     return samples / (time.perf_counter() - started)
 
 
+def _load() -> str:
+    return ", ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="time 2**22 scenarios instead of 2**24")
+    parser.add_argument("--quick", action="store_true", help="time 2**22 scenarios in one round instead of 2**24 in --repeat rounds")
     parser.add_argument("--loop", type=int, default=2000, help="scenarios in the Python loop (default 2000)")
-    parser.add_argument("--baseline", type=int, default=2**22, help="scenarios in the numpy + scipy baseline (default 2**22)")
+    parser.add_argument("--baseline", type=int, default=2**20, help="scenarios in the numpy + scipy baseline (default 2**20)")
     parser.add_argument("--repeat", type=int, default=3, help="alternating rounds; best of them for every rate (default 3)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-kernel", default="numba", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.child_kernel)
         return
 
     from simulator.uncertainty import builtin_scenario
+    from simulator.uncertainty.block_kernel import describe_kernel
 
-    scenario = builtin_scenario()
+    base = builtin_scenario()
+    scenarios = {5: base, 50: with_horizon(base, 50)}
     samples = 2**22 if args.quick else 2**24
+    repeat = 1 if args.quick else args.repeat
     cpus = os.cpu_count() or 1
-    print(f"Monte Carlo throughput - built-in seed-001 scenario ({len(scenario.uncertain)} uncertain inputs, outputs {', '.join(scenario.outputs)})")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, {cpus} CPUs, load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    print(f"Monte Carlo throughput - built-in scenario, Singgih's insurer ({len(base.uncertain)} uncertain inputs, outputs {', '.join(base.outputs)})")
+    print(f"python {platform.python_version()}, numpy {np.__version__}, {describe_kernel('numba')}, {cpus} CPUs, load average {_load()}")
     print()
-    vectorised_rate(scenario, 2**18, 1, 1)  # warm up
-    best = {"one": 0.0, "all": 0.0, "loop": 0.0, "numpy": 0.0}
-    for _ in range(args.repeat):  # take turns, best of the rounds for each
-        best["one"] = max(best["one"], vectorised_rate(scenario, samples, 1, 1)[0])
-        best["all"] = max(best["all"], vectorised_rate(scenario, samples, cpus, 1)[0])
-        best["loop"] = max(best["loop"], loop_rate(scenario, args.loop))
-        best["numpy"] = max(best["numpy"], numpy_scipy_rate(scenario, args.baseline))
-    one_thread, all_threads, loop, numpy_rate = best["one"], best["all"], best["loop"], best["numpy"]
-    print(f"{'':<58}{'scenarios/s':>16}{'vs loop':>10}{'vs numpy':>10}")
-    print(f"{'per-scenario Python loop (' + format(args.loop, ',') + ' scenarios, extrapolated)':<58}{loop:>16,.0f}{1:>10.0f}x{loop / numpy_rate:>10.3f}x")
-    print(f"{'numpy + scipy.stats ppf, whole array (' + format(args.baseline, ',') + ')':<58}{numpy_rate:>16,.0f}{numpy_rate / loop:>10,.0f}x{1:>10.1f}x")
-    print(f"{'chunked vectorised, 1 thread (' + format(samples, ',') + ')':<58}{one_thread:>16,.0f}{one_thread / loop:>10,.0f}x{one_thread / numpy_rate:>10.1f}x")
-    print(f"{'chunked vectorised, ' + str(cpus) + ' threads':<58}{all_threads:>16,.0f}{all_threads / loop:>10,.0f}x{all_threads / numpy_rate:>10.1f}x")
-    print(f"  best of {args.repeat} alternating rounds; threads {cpus} vs 1: {all_threads / one_thread:.2f}x; load average now {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
-    print(f"  target: >= 5,000,000 scenarios/s end to end -> {'met' if all_threads >= 5e6 else 'NOT met'} ({all_threads / 1e6:.2f} million/s); >= 100x the loop -> {'met' if all_threads / loop >= 100 else 'NOT met'}")
+    for scenario in scenarios.values():  # warm up: the kernel's compiled code is loaded once per process
+        for kernel in ("numba", "numpy"):
+            project_rate(scenario, 2**18, 1, kernel)
+    rows = [(h, kernel, workers) for h in scenarios for kernel in ("numba", "numpy") for workers in (1, cpus)]
+    best = {row: 0.0 for row in rows}
+    baseline = {h: 0.0 for h in scenarios}
+    loop = 0.0
+    for _ in range(repeat):  # take turns, best of the rounds for each
+        for row in rows:
+            horizon, kernel, workers = row
+            best[row] = max(best[row], project_rate(scenarios[horizon], samples, workers, kernel))
+        for horizon, scenario in scenarios.items():
+            baseline[horizon] = max(baseline[horizon], numpy_scipy_rate(scenario, args.baseline))
+        loop = max(loop, loop_rate(base, args.loop))
+    print(f"{'horizon 5 and 50 years; best of ' + str(repeat) + ' alternating rounds':<62}{'scenarios/s':>14}{'vs numpy+scipy':>16}")
+    print(f"{'per-scenario Python loop, horizon 5 (' + format(args.loop, ',') + ', extrapolated)':<62}{loop:>14,.0f}{loop / baseline[5]:>15.3f}x")
+    verdicts = []
+    for horizon in scenarios:
+        print(f"{'numpy + scipy.stats ppf, whole array, horizon ' + str(horizon) + ' (' + format(args.baseline, ',') + ')':<62}{baseline[horizon]:>14,.0f}{1:>15.1f}x")
+        for kernel in ("numpy", "numba"):
+            for workers in (1, cpus):
+                rate = best[(horizon, kernel, workers)]
+                label = f"project, {kernel} {'kernel' if kernel == 'numba' else 'path'}, horizon {horizon}, {workers} thread{'s' if workers > 1 else ''} ({samples:,})"
+                print(f"{label:<62}{rate:>14,.0f}{rate / baseline[horizon]:>15.1f}x")
+        kernel_rate = best[(horizon, "numba", cpus)]
+        scaling = kernel_rate / best[(horizon, "numba", 1)]
+        target = 25e6 if horizon == 5 else 15e6
+        verdicts.append(f"horizon {horizon}: kernel {kernel_rate / 1e6:.1f} million/s on {cpus} threads (target {target / 1e6:.0f}: {'met' if kernel_rate >= target else 'NOT met'}), "
+                        f"{kernel_rate / baseline[horizon]:.0f}x numpy+scipy (target 100x: {'met' if kernel_rate / baseline[horizon] >= 100 else 'NOT met'}), "
+                        f"{kernel_rate / best[(horizon, 'numpy', cpus)]:.2f}x the numpy path, {cpus} threads vs 1: {scaling:.2f}x (target 1.7x: {'met' if scaling >= 1.7 else 'NOT met'})")
+    for line in verdicts:
+        print("  " + line)
+    print(f"  load average now {_load()}")
+    if args.no_memory:
+        return
     print()
     runs = []
-    for n in (10**6, 10**7):
-        completed = subprocess.run([sys.executable, __file__, "--child", str(n)], capture_output=True, text=True, check=True)
+    for n in (10**6, 10**7, 10**8):
+        completed = subprocess.run([sys.executable, __file__, "--child", str(n), "--child-kernel", "numba"], capture_output=True, text=True, check=True)
         runs.append(json.loads(completed.stdout.strip().splitlines()[-1]))
-    print(f"{'peak memory (fresh process each)':<36}{'peak RSS':>12}{'after imports':>16}{'run time':>12}")
+    print(f"{'peak memory, numba kernel (fresh process each)':<48}{'peak RSS':>12}{'after imports':>16}{'run time':>12}")
     for run in runs:
-        print(f"{format(run['samples'], ',') + ' scenarios':<36}{run['peak_mb']:>10.1f}MB{run['after_imports_mb']:>14.1f}MB{run['seconds']:>11.2f}s")
-    ratio = runs[1]["peak_mb"] / runs[0]["peak_mb"]
-    print(f"  ratio 10**7 / 10**6: {ratio:.3f} -> {'within' if abs(ratio - 1) <= 0.10 else 'NOT within'} 10%")
+        print(f"{format(run['samples'], ',') + ' scenarios':<48}{run['peak_mb']:>10.1f}MB{run['after_imports_mb']:>14.1f}MB{run['seconds']:>11.2f}s")
+    for run in runs[1:]:
+        ratio = run["peak_mb"] / runs[0]["peak_mb"]
+        print(f"  ratio {run['samples']:.0e} / 1e+06: {ratio:.3f} -> {'within' if abs(ratio - 1) <= 0.10 else 'NOT within'} 10%")
 
 
 if __name__ == "__main__":

@@ -236,7 +236,8 @@ def test_work_streams_to_dask_for_any_sample_count(dask_engine, scenario):
     assert result.stopped_early and result.requested_samples == 10**12
     assert dask_engine.last_map["items"] == -(-10**12 // BLOCK_SIZE)
     assert dask_engine.last_map["peak_in_flight"] <= dask_engine.last_map["window"]
-    local = run_monte_carlo(scenario, result.samples, seed=1, progress=False, workers=2)
+    # the partial is a run of that many scenarios on the path it took (auto: numba for 10**12)
+    local = run_monte_carlo(scenario, result.samples, seed=1, progress=False, workers=2, kernel=result.kernel)
     assert local.statistics["roq"]["mean"] == result.statistics["roq"]["mean"]
 
 

@@ -296,6 +296,9 @@ def register(subparsers) -> None:
     parser.add_argument("--max-time", type=positive_seconds, metavar="SECONDS",
                         help="stop cleanly after SECONDS and report the scenarios done so far, labelled PARTIAL RESULT (exit status 3); "
                         "a long run prints its time estimate first")
+    parser.add_argument("--kernel", choices=("auto", "numba", "numpy"), default=None,
+                        help="how blocks are evaluated: the compiled numba kernel, the vectorised numpy path, or auto (default, or the ROQ_KERNEL "
+                        "environment variable): numba for runs of at least 2**24 scenarios when it is installed; the two agree to rounding")
     add_engine_options(parser)
     add_out_option(parser)
     add_charts_option(parser)
@@ -332,7 +335,8 @@ def run(args) -> int:
         # with --charts, the fan chart's per-year statistics come from every scenario of this run
         paths = FAN_PATHS if args.charts else ()
         options = dict(samples=args.samples, seed=args.seed, sampler=args.sampler, chunk_size=args.chunk_size, progress=args.progress,
-                       engine=engine, path_outputs=paths, percentiles=args.percentiles, targets=targets_of(args), max_time=args.max_time)
+                       engine=engine, path_outputs=paths, percentiles=args.percentiles, targets=targets_of(args), max_time=args.max_time,
+                       kernel=args.kernel)
         if args.export_samples:
             # the samples go to a temporary file beside the target, moved into place only when the run completes
             holder = []

@@ -140,6 +140,32 @@ class _Job:
     path_outputs: tuple = ()
     keep_values: bool = False  # send each block's scalar outputs back (exact percentiles)
     export: bool = False  # send each block's inputs and outputs back (sample export)
+    plan: object = None  # block_kernel.KernelPlan: blocks run on the compiled kernel
+
+
+def _run_unit_compiled(job: _Job, blocks) -> tuple:
+    """:func:`_run_unit` on the compiled kernel (:mod:`.block_kernel`): the same tuple."""
+    from .block_kernel import run_block
+
+    lengths = [samplers.block_length(b, job.samples) for b in blocks]
+    partials, extras, prefix = [], {}, []
+    keep_all = job.keep_values or job.export
+    for block, length in zip(blocks, lengths):
+        keep = keep_all or block == 0
+        partial, values, out = run_block(job.plan, job.scenario, block, length, job.seed, job.sampler, job.outputs, job.thresholds,
+                                         job.relative_accuracy, DEFAULT_MIN_MAGNITUDE, keep=keep)
+        partials.append(partial)
+        if keep:
+            inputs = dict(zip(job.plan.names, values))
+            scalars = dict(zip(job.outputs, out))
+            if block == 0:
+                prefix = _prefix_rows(scalars, job.thresholds, length)
+                extras["retained"] = (inputs, scalars)
+            if job.keep_values:
+                extras.setdefault("values", []).append(scalars)
+            if job.export:
+                extras.setdefault("export", []).append((inputs, scalars))
+    return tuple(blocks), lengths, partials, prefix, extras
 
 
 def _run_unit(job: _Job, blocks) -> tuple:
@@ -148,6 +174,8 @@ def _run_unit(job: _Job, blocks) -> tuple:
     Returns ``(blocks, lengths, partials, prefix)``: one partial summary per block, and
     the within-block convergence rows if the unit starts with block 0.
     """
+    if job.plan is not None:
+        return _run_unit_compiled(job, blocks)
     samples, seed, sampler, chunk_size, scenario = job.samples, job.seed, job.sampler, job.chunk_size, job.scenario
     requested = job.outputs + job.path_outputs
     lengths = [samplers.block_length(b, samples) for b in blocks]
@@ -230,6 +258,9 @@ class MonteCarloResult:
         How the mean's 95% half-width was computed (depends on the sampler).
     block_means : dict
         Output -> means of the full blocks (replicates of the lhs and sobol samplers).
+    kernel : str
+        The path that evaluated the blocks: ``"numba"`` (the compiled block kernel,
+        :mod:`.block_kernel`) or ``"numpy"``; they agree to rounding (1e-12 relative).
     """
 
     scenario: Scenario
@@ -255,6 +286,7 @@ class MonteCarloResult:
     block_means: dict = field(default_factory=dict)
     requested_samples: int | None = None
     max_time: float | None = None
+    kernel: str = "numpy"
 
     @property
     def stopped_early(self) -> bool:
@@ -358,11 +390,17 @@ class MonteCarloResult:
             "seed": int(self.seed),
             "sampler": self.sampler,
             "engine": f"{self.engine} ({self.workers} worker{'s' if self.workers != 1 else ''})",
+            "kernel": self._kernel_label(),
             "block_size": samplers.BLOCK_SIZE,
             "percentiles": self.percentile_method + ("" if self.percentile_method == "exact" else f" (DDSketch, relative accuracy {self.partial['relative_accuracy']:.2g})"),
             "mean_interval": self.interval_rule,
             "requested_rank_correlations": requested or "none (independent inputs)",
         }
+
+    def _kernel_label(self) -> str:
+        from .block_kernel import describe_kernel
+
+        return describe_kernel(self.kernel)
 
     def rank_correlations(self):
         """Requested and achieved Spearman rank correlations of every pair of uncertain inputs.
@@ -551,11 +589,13 @@ class MonteCarloResult:
         lines = [
             f"Monte Carlo: {self.scenario.name}",
             *([f"PARTIAL RESULT: --max-time {self.max_time:g} s stopped the run after {self.samples:,} of the {self.requested_samples:,} "
-               f"scenarios asked for ({self.samples / self.requested_samples:.2g} of them); every figure below covers those {self.samples:,} only."]
+               f"scenarios asked for ({self.samples / self.requested_samples:.2g} of them); every figure below covers those {self.samples:,} only"
+               f" (the same as --samples {self.samples} --kernel {self.kernel})."]
               if self.stopped_early else []),
             f"{self.samples:,} scenarios, sampler {self.sampler}, seed {self.seed}"
             f" ({self.elapsed:.2f} s, {self.scenarios_per_second / 1e6:.2f} million scenarios/s"
-            + (f", engine {self.engine} with {self.workers} worker{'s' if self.workers != 1 else ''})" if self.engine != "local" else ")"),
+            + (f", engine {self.engine} with {self.workers} worker{'s' if self.workers != 1 else ''}" if self.engine != "local" else "")
+            + (", numba kernel)" if self.kernel == "numba" else ")"),
             f"{provenance['package']}; scenario sha256 {provenance['scenario_sha256'][:16]} ({self.scenario.source or 'built-in'})",
             "rank correlations requested: " + (requested if isinstance(requested, str) else ", ".join(f"{k} {v:+.2f}" for k, v in requested.items())),
             "",
@@ -703,7 +743,8 @@ def _checkpoint_rows(samples: int, merged: dict, outputs: tuple) -> list:
 def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | None = None, sampler: str | None = None, *,
                     chunk_size: int | None = None, outputs=None, progress: bool | None = None, workers: int | None = None,
                     relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY, engine=None, path_outputs=(), percentiles=None,
-                    targets=None, exact_percentiles: bool | None = None, export_samples=None, max_time: float | None = None) -> MonteCarloResult:
+                    targets=None, exact_percentiles: bool | None = None, export_samples=None, max_time: float | None = None,
+                    kernel: str | None = None) -> MonteCarloResult:
     """Propagate a scenario's uncertain inputs through the ROQ model by Monte Carlo.
 
     Parameters
@@ -760,6 +801,13 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         covers the blocks done so far, in order (exactly what a run of that many
         scenarios gives), with ``stopped_early`` True and ``requested_samples`` the
         count asked for; its summary says so on its first lines. Default: no limit.
+    kernel : {"auto", "numba", "numpy"}, optional
+        How blocks are evaluated (:mod:`.block_kernel`): the compiled numba kernel, the
+        vectorised numpy path, or (``"auto"``, the default unless the ``ROQ_KERNEL``
+        environment variable says otherwise) numba for runs of at least
+        :data:`~.block_kernel.AUTO_MIN_SAMPLES` (2**24) scenarios where it is installed
+        and the scenario lies in its model family. The two agree to rounding; on each, a seed
+        gives bit-identical numbers for any chunk size, thread count and engine.
 
     Long runs print a time estimate on stderr, measured on their first
     :data:`CALIBRATION_SECONDS` (if the whole run is projected past
@@ -825,12 +873,15 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     units = _Units(n_blocks, blocks_per_unit)
     if max_time is not None and not (isinstance(max_time, (int, float)) and not isinstance(max_time, bool) and max_time > 0 and math.isfinite(max_time)):
         raise RoqInputError("max_time", f"must be a number of seconds > 0, got {max_time!r}")
-    engine, owned = resolve_engine(engine, workers)
     for distribution in scenario.uncertain.values():
         distribution.ppf(np.array([0.5]))  # build lazy tables before threads share them (and before pickling)
+    from .block_kernel import choose_kernel
+
+    kernel, plan, _ = choose_kernel(kernel, scenario, outputs, path_outputs, samples)
+    engine, owned = resolve_engine(engine, workers)
     job = _Job(scenario=scenario, samples=samples, seed=seed, sampler=sampler, outputs=outputs, chunk_size=chunk_size,
                thresholds=thresholds, relative_accuracy=relative_accuracy, path_outputs=path_outputs,
-               keep_values=keep_values, export=writer is not None)
+               keep_values=keep_values, export=writer is not None, plan=plan)
 
     try:
         engine.start()  # a Dask cluster starts here, outside the timed run
@@ -942,7 +993,7 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         outputs=outputs, statistics=statistics, partial=merged, convergence=convergence, elapsed=elapsed, base=base,
         engine=engine_name, path_outputs=path_outputs, years=years, percentiles=percentiles, targets=targets, retained=retained,
         percentile_method="exact" if keep_values else "sketch", interval_rule=interval_rule, block_means=block_means,
-        requested_samples=samples, max_time=max_time,
+        requested_samples=samples, max_time=max_time, kernel=kernel,
     )
 
 

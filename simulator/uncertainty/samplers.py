@@ -122,7 +122,7 @@ def block_generator(seed: int, block_index: int, stream: int = UNIFORM_STREAM) -
     return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(int(block_index), int(stream))))
 
 
-def uniform_block(sampler: str, seed: int, block_index: int, n_dims: int, size: int = BLOCK_SIZE) -> np.ndarray:
+def uniform_block(sampler: str, seed: int, block_index: int, n_dims: int, size: int = BLOCK_SIZE, *, out: np.ndarray | None = None) -> np.ndarray:
     """Uniforms in (0, 1) of one block, shape ``(size, n_dims)``.
 
     Parameters
@@ -136,6 +136,9 @@ def uniform_block(sampler: str, seed: int, block_index: int, n_dims: int, size: 
         Number of uncertain inputs (columns, in scenario order).
     size : int
         Block length, at most :data:`BLOCK_SIZE` (shorter only for a run's last block).
+    out : ndarray, optional
+        A C-contiguous float array of shape ``(size, n_dims)`` that the ``random``
+        sampler fills in place (the same numbers; it saves a fresh allocation per block).
 
     Returns
     -------
@@ -160,6 +163,10 @@ def uniform_block(sampler: str, seed: int, block_index: int, n_dims: int, size: 
     rng = block_generator(seed, block_index)
     if sampler == "random":
         # random() is k / 2**53; + 2**-54 is exact and keeps u inside (0, 1)
+        if out is not None and out.shape == (size, n_dims):
+            rng.random(out=out)
+            out += 2.0**-54
+            return out
         return rng.random((size, n_dims)) + 2.0**-54
     jitter = rng.random((size, n_dims)) + 2.0**-54
     out = np.empty((size, n_dims))

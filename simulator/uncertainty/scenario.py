@@ -182,9 +182,10 @@ class Scenario:
     def uncertain_names(self) -> tuple:
         return tuple(self.uncertain)
 
-    def uniform_block(self, block_index: int, length: int, seed: int, sampler: str) -> np.ndarray:
-        """Uniforms of one block, correlated by Iman-Conover if the scenario has correlations."""
-        u = samplers.uniform_block(sampler, seed, block_index, len(self.uncertain), length)
+    def uniform_block(self, block_index: int, length: int, seed: int, sampler: str, *, out: np.ndarray | None = None) -> np.ndarray:
+        """Uniforms of one block, correlated by Iman-Conover if the scenario has correlations
+        (``out``: a buffer the random sampler may fill, see :func:`~.samplers.uniform_block`)."""
+        u = samplers.uniform_block(sampler, seed, block_index, len(self.uncertain), length, out=out)
         if self.correlation is not None and length > len(self.correlated):
             columns = [self.uncertain_names.index(name) for name in self.correlated]
             rng = samplers.block_generator(seed, block_index, samplers.CORRELATION_STREAM)
@@ -229,16 +230,23 @@ class Scenario:
         sampled = {name: (np.concatenate(parts) if parts else np.empty(0)) for name, parts in pieces.items()}
         return self.parameters(sampled, raw=raw)
 
-    def model_function(self, output: str = "roq"):
+    def model_function(self, output: str = "roq", *, kernel: str | None = None, evaluations: int | None = None):
         """The model as ``f(inputs) -> 1-D array`` for sensitivity analysis.
 
         ``inputs`` maps uncertain-input names (any subset; the rest stay at base) to
         equal-length arrays; the function returns ``output`` per row. Evaluated without
         re-validation: the scenario's distributions were checked against the model's
-        domains and consistency conditions when it was loaded.
+        domains and consistency conditions when it was loaded. ``kernel`` ("auto",
+        "numba", "numpy") and ``evaluations`` (the rows a run will evaluate) choose the
+        compiled kernel as :func:`~.block_kernel.model_function` says.
         """
         if output not in MODEL_OUTPUTS or "_path" in output:
             raise RoqInputError("output", f"must be one of {', '.join(n for n in MODEL_OUTPUTS if '_path' not in n)}, got {output!r}{closest(str(output), MODEL_OUTPUTS)}")
+        from . import block_kernel
+
+        compiled = block_kernel.model_function(self, output, kernel, evaluations)
+        if compiled is not None:
+            return compiled
 
         def model(inputs: Mapping[str, np.ndarray]) -> np.ndarray:
             params = self.parameters({name: np.asarray(values, dtype=float) for name, values in inputs.items()})
@@ -343,13 +351,14 @@ class Scenario:
         width = max(len(r) for r in rows)
         return [r + [None] * (width - len(r)) for r in rows]
 
-    def sensitivity(self, method: str = "sobol", *, samples: int, seed: int | None = None, output: str = "roq", **options):
+    def sensitivity(self, method: str = "sobol", *, samples: int, seed: int | None = None, output: str = "roq", kernel: str | None = None, **options):
         """Global sensitivity of ``output`` to the uncertain inputs (SALib, via
         :func:`simulator.uncertainty.sensitivity.run_sensitivity`).
 
         Sobol', Morris and eFAST sample the inputs independently (the scenario's rank
         correlations, if any, are ignored and a note says so); delta and PAWN analyse
-        ``samples`` Iman-Conover draws that carry the correlations.
+        ``samples`` Iman-Conover draws that carry the correlations. ``kernel``: the
+        model's path (see :meth:`model_function`; auto counts ``samples`` x (D + 2) rows).
         """
         from dataclasses import replace as replace_fields
 
@@ -368,7 +377,8 @@ class Scenario:
                 notes.append(f"{method} used {samples:,} Iman-Conover draws with the scenario's rank correlations.")
             else:
                 notes.append(f"{method} assumes independent inputs: the scenario's rank correlations between {', '.join(self.correlated)} are ignored (use delta or pawn).")
-        result = run_sensitivity(self.model_function(output), self.uncertain, method, samples=None if input_samples is not None else samples,
+        evaluations = int(samples) * (len(self.uncertain) + 2) if isinstance(samples, (int, np.integer)) else None
+        result = run_sensitivity(self.model_function(output, kernel=kernel, evaluations=evaluations), self.uncertain, method, samples=None if input_samples is not None else samples,
                                  seed=seed, output_name=output, input_samples=input_samples, **options)
         return replace_fields(result, notes=tuple(notes) + tuple(result.notes)) if notes else result
 

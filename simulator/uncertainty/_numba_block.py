@@ -1,0 +1,399 @@
+"""Compiled (numba) parts of the fused Monte Carlo block kernel; see :mod:`.block_kernel`.
+
+Imported only by :mod:`.block_kernel` when numba is present, never at package import (numba
+costs about half a second to import). Every function is compiled once per machine and
+cached (``cache=True``), runs without the GIL (``nogil=True``, so the local engine's threads
+run blocks in parallel) and follows numpy's rules for 1/0 and 0/0 (``error_model="numpy"``).
+
+Each scalar formula mirrors the numpy path operation for operation
+(:func:`simulator.roq.model._run_model`, :func:`simulator.roq.model._closed_form_sums`,
+the distributions' ``ppf`` and :func:`simulator.uncertainty.statistics.summarise_block`),
+so the two paths agree to rounding (tested to 1e-12 relative).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_OPTIONS = dict(cache=True, nogil=True, error_model="numpy")
+
+# distribution codes (block_kernel.FAMILY_CODES)
+VALUE, UNIFORM, TRIANGULAR, BETA_TABLE = 0, 1, 2, 3
+# output codes (block_kernel.OUTPUT_CODES)
+(NPV_WITH, NPV_WITHOUT, NPV_COST, NPV_GAIN, NPV_NET, ROQ, ROQ_NET, FINAL_SHARE, FINAL_SHARE_WITHOUT,
+ RETENTION, BASELINE_RETENTION) = range(11)
+# input slots (block_kernel.INPUT_SLOTS)
+(MARKET_SIZE, MARKET_GROWTH, CHURN, COMPETITOR_RETENTION, COMPETITOR_SWITCHING, ATTRACTION, INITIAL_SHARE,
+ RETENTION_IN, BASELINE_RETENTION_IN, SATISFIED, DELIGHTED, REPURCHASE_1, REPURCHASE_2, REPURCHASE_3,
+ BASELINE_SATISFIED, BASELINE_DELIGHTED, BASELINE_SHARE, MARGIN, DISCOUNT_RATE, INITIAL_COST, ANNUAL_COST) = range(21)
+N_SLOTS = 21
+CLOSED_FORM_MIN_HORIZON = 8
+NEAR_ONE = 1e-3
+
+
+@njit(**_OPTIONS)
+def inverse_cdfs(u, codes, parameters, tables, table_of, tail_index, values, tails, tail_counts):
+    """Inverse CDFs of the uniforms ``u`` (n, D) into ``values`` (D, n), column by column.
+
+    Codes: VALUE (column already filled by numpy), UNIFORM (low, high), TRIANGULAR
+    (low, mode, high, split), BETA_TABLE (low, high; table ``tables[table_of[j]]``
+    interpolated linearly). Beta values in the table's tails (the outer 0.1% of
+    probability, where the inverse is ``betaincinv`` itself) are not computed here: their
+    positions go to ``tails[j, :tail_counts[j]]`` for the caller to fill.
+    """
+    n = u.shape[0]
+    for j in range(u.shape[1]):  # column by column: each loop has one branch-free body
+        code = codes[j]
+        if code == VALUE:
+            continue
+        p = parameters[j]
+        if code == UNIFORM:
+            low, width = p[0], p[1] - p[0]
+            for i in range(n):
+                values[j, i] = low + u[i, j] * width
+        elif code == TRIANGULAR:
+            a, c, b, split = p[0], p[1], p[2], p[3]
+            width = b - a
+            for i in range(n):
+                x = u[i, j]
+                if x < split:
+                    values[j, i] = a + math.sqrt(x * width * (c - a))
+                else:
+                    values[j, i] = b - math.sqrt((1.0 - x) * width * (b - c))
+        else:  # BETA_TABLE
+            nodes = tables[table_of[j]]
+            last = nodes.shape[0] - 2  # _NODES - 1
+            scale = float(nodes.shape[0] - 1)
+            low_tail, high_tail = tail_index[j, 0], tail_index[j, 1]
+            low, width = p[0], p[1] - p[0]
+            count = 0
+            for i in range(n):
+                x = u[i, j]
+                t = x * scale
+                index = int(t)
+                if index < 0:
+                    index = 0
+                elif index > last:
+                    index = last
+                if index < low_tail or index >= high_tail:
+                    tails[j, count] = i
+                    count += 1
+                    continue
+                t -= index
+                start = nodes[index]
+                values[j, i] = low + (start + (nodes[index + 1] - start) * t) * width
+            tail_counts[j] = count
+
+
+@njit(**_OPTIONS)
+def _integer_power(base, exponent):
+    """base**exponent, the products in the order of simulator.roq.model._integer_power."""
+    result = 1.0
+    first = True
+    square = base
+    while exponent:
+        if exponent & 1:
+            if first:
+                result = square
+                first = False
+            else:
+                result = result * square
+        exponent >>= 1
+        if exponent:
+            square = square * square
+    return result
+
+
+#: Scenarios per tile: the tile's ~30 working rows (240 kB) stay in the L2 cache, and each
+#: loop below runs over one row, so the compiler vectorises it (4 doubles per AVX2 step).
+TILE = 128
+
+
+@njit(**_OPTIONS)
+def _tile_integer_power(base, exponent, m, result, square):
+    """result[:m] = base[:m]**exponent by repeated squaring, the products in the order of
+    simulator.roq.model._integer_power (so the same bits)."""
+    first = True
+    for i in range(m):
+        square[i] = base[i]
+    while exponent:
+        if exponent & 1:
+            if first:
+                for i in range(m):
+                    result[i] = square[i]
+                first = False
+            else:
+                for i in range(m):
+                    result[i] = result[i] * square[i]
+        exponent >>= 1
+        if exponent:
+            for i in range(m):
+                square[i] = square[i] * square[i]
+
+
+@njit(**_OPTIONS)
+def _tile_power_sum(y, horizon, m, out, scratch):
+    """out[:m] = y + y^2 + ... + y^T (simulator.roq.model._power_sum, element by element)."""
+    _tile_integer_power(y, horizon, m, out, scratch)
+    for i in range(m):
+        out[i] = y[i] * (out[i] - 1.0) / (y[i] - 1.0)
+    for i in range(m):
+        step = y[i] - 1.0
+        if abs(step) < 1e-2:  # near y = 1 the quotient cancels
+            out[i] = float(horizon) if step == 0.0 else y[i] * math.expm1(horizon * math.log1p(step)) / step
+
+
+@njit(**_OPTIONS)
+def _tile_arm(x, q, start, inflow_ratio, n0, horizon, m, present, final, work):
+    """One arm's closed form (simulator.roq.model._closed_form_sums): present value
+    sum_t M_t N_t (1 + i)^-t into ``present`` and M_T into ``final``."""
+    sum_qx, sum_x, qx, scratch = work[0], work[1], work[2], work[3]
+    for i in range(m):
+        qx[i] = q[i] * x[i]
+    _tile_power_sum(qx, horizon, m, sum_qx, scratch)
+    _tile_power_sum(x, horizon, m, sum_x, scratch)
+    for i in range(m):
+        weighted = (sum_x[i] - sum_qx[i]) / (1.0 - q[i])
+        present[i] = n0[i] * (start[i] * sum_qx[i] + inflow_ratio[i] * weighted)
+    _tile_integer_power(q, horizon, m, final, scratch)
+    for i in range(m):
+        final[i] = final[i] * start[i] + inflow_ratio[i] * ((1.0 - final[i]) / (1.0 - q[i]))
+    for i in range(m):
+        step = q[i] - 1.0
+        if abs(step) < NEAR_ONE:  # the divided differences cancel: sum the terms
+            total = 0.0
+            for t in range(1, horizon + 1):
+                ratio = float(t) if step == 0.0 else math.expm1(t * math.log1p(step)) / step
+                total += x[i] ** float(t) * ratio
+            present[i] = n0[i] * (start[i] * sum_qx[i] + inflow_ratio[i] * total)
+            power = _integer_power(q[i], horizon)
+            geometric = float(horizon) if step == 0.0 else math.expm1(horizon * math.log1p(step)) / step
+            final[i] = power * start[i] + inflow_ratio[i] * geometric
+
+
+@njit(**_OPTIONS)
+def _mix_retention(satisfied, delighted, r1, r2, r3, convention, m, out):
+    """(1 - s) r1 + s r2 + d (r3 - r2), s = satisfied + delighted (or satisfied only)."""
+    for i in range(m):
+        mix = satisfied[i] + delighted[i] if convention == 0 else satisfied[i]
+        out[i] = (1.0 - mix) * r1[i] + mix * r2[i] + delighted[i] * (r3[i] - r2[i])
+
+
+# working rows of a tile, after the N_SLOTS input rows
+(W_SWITCHING, W_RETENTION, W_BASELINE_RETENTION, W_SLOPE, W_SLOPE_WITHOUT, W_ONE_YEAR, W_GROWTH, W_INFLOW, W_INVERSE_GROWTH,
+ W_PRESENT, W_PRESENT_WITHOUT, W_SHARE, W_SHARE_WITHOUT, W_ANNUITY, W_DISCOUNT, W_SIZE, W_X, W_INFLOW_RATIO, W_Q,
+ W_WORK) = range(N_SLOTS, N_SLOTS + 20)
+TILE_ROWS = N_SLOTS + 20 + 4
+
+
+@njit(**_OPTIONS)
+def model_outputs(values, sources, constants, modes, horizon, output_codes, out):
+    """The ROQ model per scenario into ``out`` (K, n), one row per requested output code.
+
+    ``sources[s]`` is the row of ``values`` holding input slot s, or -1 for the constant
+    ``constants[s]``. ``modes``: [competitor (0 R', 1 switching s), with-arm (0 retention,
+    1 satisfaction mix), without-arm (0 retention, 1 mix, 2 constant share), convention
+    (0 satisfied_or_delighted, 1 satisfied_only)]. Below 8 years the year recursion, from
+    8 the closed-form sums, exactly as simulator.roq.evaluate; worked in tiles of TILE
+    scenarios, one vectorised loop per operation.
+    """
+    n = out.shape[1]
+    competitor_mode, with_mode, without_mode, convention = modes[0], modes[1], modes[2], modes[3]
+    w = np.empty((TILE_ROWS, TILE))
+    for begin in range(0, n, TILE):
+        m = min(TILE, n - begin)
+        for s in range(N_SLOTS):  # the tile's inputs, one row per slot
+            row = sources[s]
+            if row < 0:
+                value = constants[s]
+                for i in range(m):
+                    w[s, i] = value
+            else:
+                for i in range(m):
+                    w[s, i] = values[row, begin + i]
+        churn = w[CHURN]
+        switching = w[W_SWITCHING]
+        if competitor_mode == 1:
+            for i in range(m):
+                switching[i] = w[COMPETITOR_SWITCHING, i]
+        else:
+            for i in range(m):
+                switching[i] = 1.0 - w[COMPETITOR_RETENTION, i] - churn[i]
+        retention = w[W_RETENTION]
+        if with_mode == 1:
+            _mix_retention(w[SATISFIED], w[DELIGHTED], w[REPURCHASE_1], w[REPURCHASE_2], w[REPURCHASE_3], convention, m, retention)
+        else:
+            for i in range(m):
+                retention[i] = w[RETENTION_IN, i]
+        baseline = w[W_BASELINE_RETENTION]
+        if without_mode == 1:
+            _mix_retention(w[BASELINE_SATISFIED], w[BASELINE_DELIGHTED], w[REPURCHASE_1], w[REPURCHASE_2], w[REPURCHASE_3], convention, m, baseline)
+        elif without_mode == 0:
+            for i in range(m):
+                baseline[i] = w[BASELINE_RETENTION_IN, i]
+        else:
+            for i in range(m):
+                baseline[i] = math.nan
+        constant_without = without_mode == 2
+        slope, slope_without = w[W_SLOPE], w[W_SLOPE_WITHOUT]
+        one_year, growth, inflow, inverse_growth = w[W_ONE_YEAR], w[W_GROWTH], w[W_INFLOW], w[W_INVERSE_GROWTH]
+        attraction, rate = w[ATTRACTION], w[DISCOUNT_RATE]
+        for i in range(m):
+            slope[i] = retention[i] - switching[i]
+            slope_without[i] = baseline[i] - switching[i]
+            one_year[i] = 1.0 / (1.0 + rate[i])
+            growth[i] = 1.0 + w[MARKET_GROWTH, i]
+            inflow[i] = switching[i] + attraction[i] * (growth[i] - 1.0 + churn[i])
+            inverse_growth[i] = 1.0 / growth[i]
+        present, present_without, share, share_without = w[W_PRESENT], w[W_PRESENT_WITHOUT], w[W_SHARE], w[W_SHARE_WITHOUT]
+        annuity, n0, start, given = w[W_ANNUITY], w[MARKET_SIZE], w[INITIAL_SHARE], w[BASELINE_SHARE]
+        if horizon >= CLOSED_FORM_MIN_HORIZON:
+            x, inflow_ratio, q, work = w[W_X], w[W_INFLOW_RATIO], w[W_Q], w[W_WORK:W_WORK + 4]
+            for i in range(m):
+                x[i] = growth[i] * one_year[i]
+                inflow_ratio[i] = inflow[i] * inverse_growth[i]
+                q[i] = slope[i] * inverse_growth[i]
+            _tile_arm(x, q, start, inflow_ratio, n0, horizon, m, present, share, work)
+            if constant_without:
+                _tile_power_sum(x, horizon, m, present_without, work[0])
+                for i in range(m):
+                    present_without[i] = n0[i] * given[i] * present_without[i]
+                    share_without[i] = given[i]
+            else:
+                for i in range(m):
+                    q[i] = slope_without[i] * inverse_growth[i]
+                _tile_arm(x, q, start, inflow_ratio, n0, horizon, m, present_without, share_without, work)
+            _tile_power_sum(one_year, horizon, m, annuity, work[0])
+        else:
+            discount, size = w[W_DISCOUNT], w[W_SIZE]
+            for i in range(m):
+                discount[i] = one_year[i]
+                annuity[i] = 0.0
+                present[i] = 0.0
+                present_without[i] = 0.0
+                size[i] = n0[i]
+                share[i] = start[i]
+                share_without[i] = given[i] if constant_without else start[i]
+            for _ in range(horizon):
+                for i in range(m):  # the branch is the same for every scenario: the compiler hoists it
+                    size[i] = size[i] * growth[i]
+                    share[i] = (slope[i] * share[i] + inflow[i]) * inverse_growth[i]
+                    if not constant_without:
+                        share_without[i] = (slope_without[i] * share_without[i] + inflow[i]) * inverse_growth[i]
+                    weight = size[i] * discount[i]
+                    present[i] = present[i] + share[i] * weight
+                    present_without[i] = present_without[i] + share_without[i] * weight
+                    annuity[i] = annuity[i] + discount[i]
+                    discount[i] = discount[i] * one_year[i]
+        margin, initial_cost, annual_cost = w[MARGIN], w[INITIAL_COST], w[ANNUAL_COST]
+        npv_with, npv_without, npv_cost, gain = w[W_WORK], w[W_WORK + 1], w[W_WORK + 2], w[W_WORK + 3]
+        for i in range(m):
+            npv_with[i] = margin[i] * present[i]
+            npv_without[i] = margin[i] * present_without[i]
+            npv_cost[i] = initial_cost[i] + annual_cost[i] * annuity[i]
+            gain[i] = npv_with[i] - npv_without[i]
+        for k in range(output_codes.shape[0]):
+            code = output_codes[k]
+            target = out[k, begin:begin + m]
+            if code == NPV_NET:
+                for i in range(m):
+                    target[i] = gain[i] - npv_cost[i]
+            elif code == ROQ:
+                for i in range(m):
+                    target[i] = gain[i] / npv_cost[i]
+            elif code == ROQ_NET:
+                for i in range(m):
+                    target[i] = gain[i] / npv_cost[i] - 1.0
+            else:
+                source = (npv_with if code == NPV_WITH else npv_without if code == NPV_WITHOUT else npv_cost if code == NPV_COST
+                          else gain if code == NPV_GAIN else share if code == FINAL_SHARE else share_without if code == FINAL_SHARE_WITHOUT
+                          else retention if code == RETENTION else baseline)
+                for i in range(m):
+                    target[i] = source[i]
+
+
+
+@njit(**_OPTIONS)
+def _slot_of(x, inverse_log_gamma, key_min):
+    """Signed sketch bucket of x, as statistics._Buckets.slots computes it."""
+    magnitude = abs(x)
+    if magnitude == 0.0:  # log(0) = -inf: the zero bucket
+        return 0.0
+    slot = np.ceil(np.log(magnitude) * inverse_log_gamma) - float(key_min - 1)
+    if slot < 0.0:
+        slot = 0.0
+    return math.copysign(slot, x)
+
+
+@njit(**_OPTIONS)
+def block_statistics(out, thresholds, threshold_counts, inverse_log_gamma, key_min):
+    """The mergeable partial summary of each row of ``out`` (K, n), as summarise_block makes it.
+
+    Returns per output: count (finite values), nonfinite, mean, m2, min, max, exceed
+    counts (K, max thresholds; x > t over finite x), bucket offset, and the concatenated
+    dense bucket arrays (counts, sums, squares) with their starts (K + 1).
+    """
+    k_outputs, n = out.shape
+    count = np.zeros(k_outputs, np.int64)
+    nonfinite = np.zeros(k_outputs, np.int64)
+    mean = np.zeros(k_outputs)
+    m2 = np.zeros(k_outputs)
+    low = np.full(k_outputs, math.inf)
+    high = np.full(k_outputs, -math.inf)
+    exceed = np.zeros(thresholds.shape, np.int64)
+    offset = np.zeros(k_outputs, np.int64)
+    starts = np.zeros(k_outputs + 1, np.int64)
+    for k in range(k_outputs):
+        total = 0.0
+        finite = 0
+        smallest, largest = math.inf, -math.inf
+        for i in range(n):
+            x = out[k, i]
+            if math.isfinite(x):
+                total += x
+                finite += 1
+                if x < smallest:
+                    smallest = x
+                if x > largest:
+                    largest = x
+        for t in range(threshold_counts[k]):  # one pass per threshold: a register count, vectorised
+            limit = thresholds[k, t]
+            above = 0
+            for i in range(n):
+                x = out[k, i]
+                above += (x > limit) & (x != math.inf)  # finite values only, as numpy counts them (NaN compares False)
+            exceed[k, t] = above
+        count[k] = finite
+        nonfinite[k] = n - finite
+        low[k], high[k] = smallest, largest
+        if finite:
+            mean[k] = total / finite
+            first = int(_slot_of(smallest, inverse_log_gamma, key_min))
+            last = int(_slot_of(largest, inverse_log_gamma, key_min))
+            offset[k] = first
+            starts[k + 1] = starts[k] + last - first + 1
+        else:
+            starts[k + 1] = starts[k]
+    counts = np.zeros(starts[k_outputs], np.int64)
+    sums = np.zeros(starts[k_outputs])
+    squares = np.zeros(starts[k_outputs])
+    for k in range(k_outputs):
+        if count[k] == 0:
+            continue
+        centre = mean[k]
+        spread = 0.0
+        base = starts[k] - offset[k]
+        for i in range(n):
+            x = out[k, i]
+            if math.isfinite(x):
+                deviation = x - centre
+                spread += deviation * deviation
+                index = base + int(_slot_of(x, inverse_log_gamma, key_min))
+                counts[index] += 1
+                sums[index] += x
+                squares[index] += x * x
+        m2[k] = spread
+    return count, nonfinite, mean, m2, low, high, exceed, offset, starts, counts, sums, squares

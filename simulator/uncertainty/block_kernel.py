@@ -1,0 +1,340 @@
+"""The fused Monte Carlo block kernel: uniforms -> inverse CDFs -> both arms -> NPVs, ROQ -> partial summary.
+
+The numpy path of :mod:`.montecarlo` evaluates a block in many whole-array passes (one per
+inverse CDF step, per model operation and per year, per statistic), each reading and
+writing 65,536-value temporaries. This kernel does the same work per scenario in compiled
+loops (numba): the inputs' inverse CDFs (uniform, triangular, the tabulated PERT/beta
+inverse; other families and the beta tails stay with numpy), the model for both arms
+(the year recursion below 8 years, the closed-form sums from 8, exactly as
+:func:`simulator.roq.evaluate`), and the block's partial summary (count, mean, M2,
+extremes, threshold counts and the log-bucket sketch of
+:func:`~.statistics.summarise_block`), without the GIL, so the local engine's threads
+run blocks in parallel. Uniforms (and Iman-Conover correlation) still come from
+:mod:`.samplers`, so both paths see the same draws.
+
+Paths
+-----
+``"numba"`` needs numba (a dependency wherever its wheels exist; not in xlwings Lite's
+Pyodide) and a scenario in the kernel's model family (:func:`plan_for`: scalar inputs,
+constant market growth, retention given or from the satisfaction mix, no survey chain,
+no per-year outputs); ``"numpy"`` is the vectorised path, always available. ``"auto"``
+(the default) takes numba when both hold. The paths agree to rounding (1e-12 relative on
+every output, tested), and on each path a seed gives bit-identical results for any chunk
+size, thread count and engine; the path a run took is in its provenance.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import RoqInputError
+
+__all__ = ["KERNELS", "check_kernel", "numba_available", "plan_for", "choose_kernel", "KernelPlan", "describe_kernel"]
+
+#: Kernel paths a run can be asked to take.
+KERNELS = ("auto", "numba", "numpy")
+#: Environment variable that sets the default path (``numpy`` turns the compiled kernel off).
+KERNEL_ENVIRONMENT = "ROQ_KERNEL"
+#: ``auto`` takes numba for runs of at least this many scenarios: below it, loading the
+#: compiled kernel (about 1.5 s per process: numba's import and its on-disk cache) costs
+#: more than it saves (benchmarks/montecarlo_throughput.py prints both).
+AUTO_MIN_SAMPLES = 2**24
+
+FAMILY_CODES = {"uniform": 1, "triangular": 2, "pert": 3, "beta": 3}
+OUTPUT_CODES = {name: code for code, name in enumerate((
+    "npv_with_programme", "npv_without_programme", "npv_programme_cost", "npv_gain", "npv_net", "roq", "roq_net",
+    "final_market_share", "final_market_share_without_programme", "retention", "baseline_retention"))}
+INPUT_SLOTS = ("market_size", "market_growth", "churn", "competitor_retention", "competitor_switching", "attraction", "initial_share",
+               "retention", "baseline_retention", "satisfied_share", "delighted_share", "repurchase_dissatisfied",
+               "repurchase_satisfied", "repurchase_delighted", "baseline_satisfied_share", "baseline_delighted_share",
+               "baseline_market_share", "margin", "discount_rate", "initial_cost", "annual_cost")
+_REQUIRED = ("market_size", "market_growth", "churn", "attraction", "initial_share", "margin", "discount_rate", "initial_cost", "annual_cost")
+
+_numba_state: dict = {}
+
+
+def numba_available() -> bool:
+    """True when numba imports here (cached; the import costs about 0.5 s, paid on first use)."""
+    if "ok" not in _numba_state:
+        try:
+            from . import _numba_block  # noqa: F401  (compiles lazily, loads the on-disk cache)
+
+            _numba_state["ok"] = True
+        except Exception as error:  # ImportError, or a numba that does not match this numpy
+            _numba_state["ok"] = False
+            _numba_state["why"] = f"{type(error).__name__}: {error}"
+    return _numba_state["ok"]
+
+
+def numba_version() -> str:
+    import numba
+
+    return numba.__version__
+
+
+def check_kernel(kernel, argument: str = "kernel") -> str:
+    """``kernel`` as one of :data:`KERNELS` (None: the ``ROQ_KERNEL`` environment variable, else auto)."""
+    if kernel is None:
+        kernel = os.environ.get(KERNEL_ENVIRONMENT) or "auto"
+        argument = KERNEL_ENVIRONMENT if os.environ.get(KERNEL_ENVIRONMENT) else argument
+    if not isinstance(kernel, str) or kernel.strip().lower() not in KERNELS:
+        raise RoqInputError(argument, f"must be one of {', '.join(KERNELS)}, got {kernel!r}")
+    return kernel.strip().lower()
+
+
+@dataclass(frozen=True, eq=False)
+class KernelPlan:
+    """How one scenario's blocks map onto the compiled kernel (built by :func:`plan_for`)."""
+
+    names: tuple  # uncertain inputs, in sampling order
+    codes: np.ndarray  # per input: family code (0: inverse CDF by numpy)
+    parameters: np.ndarray  # per input: (low, high) or (low, mode, high, split)
+    tables: np.ndarray  # stacked beta inverse-CDF tables
+    table_of: np.ndarray
+    tail_index: np.ndarray  # per input: (low, high) table indices outside which betaincinv is used
+    sources: np.ndarray  # per input slot: row of the sampled inputs, or -1
+    constants: np.ndarray  # per input slot: the base value (NaN if unused)
+    modes: np.ndarray
+    horizon: int
+    output_codes: np.ndarray
+
+    def sampled_inputs(self, scenario, u: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+        """Inverse CDFs of one block's uniforms (n, D): the sampled inputs as rows (D, n)."""
+        from . import _numba_block
+
+        n, dims = u.shape
+        values = np.empty((dims, n)) if out is None else out
+        distributions = [scenario.uncertain[name] for name in self.names]
+        for j, distribution in enumerate(distributions):
+            if self.codes[j] == 0:
+                values[j] = distribution.ppf(u[:, j])
+        tails = _buffer("tails", (dims, n) if (self.codes == 3).any() else (dims, 0), np.int64)
+        tail_counts = np.zeros(dims, np.int64)
+        _numba_block.inverse_cdfs(u, self.codes, self.parameters, self.tables, self.table_of, self.tail_index, values, tails, tail_counts)
+        for j in np.flatnonzero(tail_counts):
+            from scipy import special
+
+            distribution = distributions[j]
+            where = tails[j, :tail_counts[j]]
+            # the same tail values as distribution.standard_ppf (betaincinv), then scaled like ppf
+            values[j, where] = distribution.low + special.betaincinv(distribution.alpha, distribution.beta, u[where, j]) * (distribution.high - distribution.low)
+        return values
+
+    def outputs(self, values: np.ndarray, output_codes: np.ndarray | None = None, *, out: np.ndarray | None = None) -> np.ndarray:
+        """The model on sampled inputs (D, n): requested outputs as rows (K, n)."""
+        from . import _numba_block
+
+        codes = self.output_codes if output_codes is None else output_codes
+        out = np.empty((codes.size, values.shape[1])) if out is None else out
+        _numba_block.model_outputs(values, self.sources, self.constants, self.modes, self.horizon, codes, out)
+        return out
+
+
+def plan_for(scenario, outputs, value_inputs: tuple | None = None) -> tuple[KernelPlan | None, str]:
+    """The kernel plan of a scenario, or ``(None, why)`` when it lies outside the kernel's model family.
+
+    ``value_inputs``: names of inputs passed as values (the sensitivity path: SALib's samples,
+    already through their inverse CDFs); default the uncertain inputs, sampled by the kernel.
+    """
+    if scenario.chain is not None:
+        return None, "the scenario has a survey chain"
+    base = scenario.parameters()
+    outside = [name for name in scenario.uncertain if name not in INPUT_SLOTS]
+    if outside:
+        return None, f"uncertain input {outside[0]} is outside the kernel's model family"
+    extra = sorted(set(base) - set(INPUT_SLOTS) - {"horizon", "satisfied_share_convention"})
+    if extra:
+        return None, f"input {extra[0]} is outside the kernel's model family"
+    for name in _REQUIRED:
+        if name not in base:
+            return None, f"input {name} is not given"
+    if any(np.ndim(value) != 0 for name, value in base.items() if name not in scenario.uncertain and name != "satisfied_share_convention"):
+        return None, "an input is an array"
+    unknown_outputs = [name for name in outputs if name not in OUTPUT_CODES]
+    if unknown_outputs:
+        return None, f"output {unknown_outputs[0]} is per year"
+    given = set(base)
+    if "competitor_switching" in given and "competitor_retention" in given:
+        return None, "competitor inputs conflict"
+    competitor_mode = 1 if "competitor_switching" in given else 0
+    if competitor_mode == 0 and "competitor_retention" not in given:
+        return None, "no competitor input"
+    mix = ("repurchase_dissatisfied", "repurchase_satisfied", "repurchase_delighted")
+    if "retention" in given:
+        with_mode = 0
+    elif {"satisfied_share", "delighted_share", *mix} <= given:
+        with_mode = 1
+    else:
+        return None, "no retention with the programme"
+    if "baseline_retention" in given:
+        without_mode = 0
+    elif {"baseline_satisfied_share", "baseline_delighted_share", *mix} <= given:
+        without_mode = 1
+    elif "baseline_market_share" in given:
+        without_mode = 2
+    else:
+        return None, "no arm without the programme"
+    convention = 1 if base.get("satisfied_share_convention", "satisfied_or_delighted") == "satisfied_only" else 0
+    names = tuple(scenario.uncertain) if value_inputs is None else tuple(value_inputs)
+    if any(name not in INPUT_SLOTS for name in names):
+        return None, "an input is outside the kernel's model family"
+    dims = len(names)
+    codes = np.zeros(dims, np.int64)
+    parameters = np.zeros((dims, 4))
+    tail_index = np.zeros((dims, 2), np.int64)
+    table_of = np.zeros(dims, np.int64)
+    tables = []
+    for j, name in enumerate(names):
+        if value_inputs is not None:
+            continue  # values, not uniforms: code 0
+        distribution = scenario.uncertain[name]
+        code = FAMILY_CODES.get(distribution.family, 0)
+        codes[j] = code
+        if code == 1:
+            parameters[j, :2] = distribution.low, distribution.high
+        elif code == 2:
+            parameters[j] = distribution.low, distribution.mode, distribution.high, distribution._split
+        elif code == 3:
+            parameters[j, :2] = distribution.low, distribution.high
+            table_of[j] = len(tables)
+            tables.append(distribution._table if distribution._table is not None else distribution._build_table())
+            tail_index[j] = distribution._tail_index
+    sources = np.full(len(INPUT_SLOTS), -1, np.int64)
+    constants = np.full(len(INPUT_SLOTS), math.nan)
+    for s, name in enumerate(INPUT_SLOTS):
+        if name in names:
+            sources[s] = names.index(name)
+        elif name in base:
+            constants[s] = float(base[name])
+    horizon = int(base["horizon"])
+    plan = KernelPlan(names=names, codes=codes, parameters=parameters,
+                      tables=np.stack(tables) if tables else np.zeros((1, 2)), table_of=table_of, tail_index=tail_index,
+                      sources=sources, constants=constants, modes=np.array([competitor_mode, with_mode, without_mode, convention], np.int64),
+                      horizon=horizon, output_codes=np.array([OUTPUT_CODES[name] for name in outputs], np.int64))
+    return plan, ""
+
+
+def model_function(scenario, output: str, kernel=None, evaluations: int | None = None):
+    """The scenario's model as ``f(inputs) -> 1-D array`` on the compiled kernel, or None
+    (then :meth:`Scenario.model_function` uses numpy): for ``kernel="numba"``, or under
+    ``auto`` when ``evaluations`` (the model calls a sensitivity run makes) reach
+    :data:`AUTO_MIN_SAMPLES`. The kernel's model outputs are those of
+    :func:`simulator.roq.evaluate`, operation for operation."""
+    name, _, _ = choose_kernel(kernel, scenario, (output,), samples=evaluations)
+    if name != "numba":
+        return None
+    plans: dict = {}
+
+    def model(inputs) -> np.ndarray:
+        names = tuple(inputs)
+        if names not in plans:
+            plans[names] = plan_for(scenario, (output,), value_inputs=names)[0]
+        plan = plans[names]
+        if plan is None:  # pragma: no cover - the same family check passed for the scenario's own inputs
+            raise RoqInputError("inputs", f"{', '.join(names)} are outside the kernel's model family")
+        length = max((np.size(v) for v in inputs.values()), default=1)
+        values = np.empty((len(names), length))
+        for j, key in enumerate(names):
+            values[j] = inputs[key]
+        return plan.outputs(values)[0]
+
+    model.__name__ = f"{scenario.name or 'scenario'}:{output}"
+    return model
+
+
+def choose_kernel(kernel, scenario, outputs, path_outputs=(), samples: int | None = None) -> tuple[str, KernelPlan | None, str]:
+    """The path a run takes: ``(name, plan, why not numba)``; refuses ``numba`` where it cannot run.
+
+    ``auto`` depends only on the run's settings (sample count, scenario, outputs) and on
+    numba being installed, never on what ran before in the process, so a run's numbers
+    are the same in every process of the same installation.
+    """
+    kernel = check_kernel(kernel)
+    if kernel == "numpy":
+        return "numpy", None, "asked for"
+    why = ""
+    plan = None
+    if kernel == "auto" and samples is not None and samples < AUTO_MIN_SAMPLES:
+        why = f"runs of fewer than {AUTO_MIN_SAMPLES:,} scenarios take numpy under auto"
+    elif path_outputs:
+        why = "per-year outputs are summarised"
+    elif not numba_available():
+        why = f"numba is not available ({_numba_state.get('why', '')})"
+    else:
+        plan, why = plan_for(scenario, outputs)
+    if plan is None:
+        if kernel == "numba":
+            raise RoqInputError("kernel", f"numba cannot run this run: {why}; use auto or numpy")
+        return "numpy", None, why
+    return "numba", plan, ""
+
+
+def describe_kernel(name: str) -> str:
+    """The path as provenance prints it: ``numba 0.68.1`` or ``numpy``."""
+    return f"numba {numba_version()}" if name == "numba" else "numpy"
+
+
+def block_partial(statistics, names: tuple, thresholds: dict, relative_accuracy: float, min_magnitude: float) -> dict:
+    """A partial summary (as :func:`~.statistics.summarise_block` returns it) from the kernel's arrays."""
+    count, nonfinite, mean, m2, low, high, exceed, offset, starts, counts, sums, squares = statistics
+    outputs = {}
+    for k, name in enumerate(names):
+        summary = {"count": int(count[k]), "nonfinite": int(nonfinite[k]),
+                   "exceed": {float(t): int(exceed[k, i]) for i, t in enumerate(thresholds.get(name, ()))}}
+        if count[k] == 0:
+            summary.update(mean=0.0, m2=0.0, min=math.inf, max=-math.inf, offset=0, counts=np.zeros(0, np.int64), sums=np.zeros(0), squares=np.zeros(0))
+        else:
+            a, b = starts[k], starts[k + 1]
+            summary.update(mean=float(mean[k]), m2=float(m2[k]), min=float(low[k]), max=float(high[k]), offset=int(offset[k]),
+                           counts=counts[a:b], sums=sums[a:b], squares=squares[a:b])
+        outputs[name] = summary
+    return {"relative_accuracy": float(relative_accuracy), "min_magnitude": float(min_magnitude), "outputs": outputs}
+
+
+def summarise(out: np.ndarray, names: tuple, thresholds: dict, relative_accuracy: float, min_magnitude: float) -> dict:
+    """The partial summary of the kernel's outputs (K, n), computed by the compiled loop."""
+    from . import _numba_block
+    from .statistics import _geometry
+
+    geometry = _geometry(relative_accuracy, min_magnitude)
+    most = max((len(thresholds.get(name, ())) for name in names), default=0)
+    table = np.zeros((len(names), max(most, 1)))
+    counts = np.zeros(len(names), np.int64)
+    for k, name in enumerate(names):
+        values = thresholds.get(name, ())
+        counts[k] = len(values)
+        table[k, :len(values)] = values
+    statistics = _numba_block.block_statistics(out, table, counts, geometry.inverse_log_gamma, geometry.key_min)
+    return block_partial(statistics, names, thresholds, relative_accuracy, min_magnitude)
+
+
+_local = threading.local()
+
+
+def _buffer(name: str, shape: tuple, dtype=float) -> np.ndarray:
+    """A per-thread scratch array, reused block after block: fresh multi-megabyte arrays
+    cost a page fault per 4 kB on first touch, more than the kernel's own work."""
+    buffers = _local.__dict__.setdefault("buffers", {})
+    array = buffers.get(name)
+    if array is None or array.shape != shape or array.dtype != dtype:
+        array = buffers[name] = np.empty(shape, dtype)
+    return array
+
+
+def run_block(plan: KernelPlan, scenario, block_index: int, length: int, seed: int, sampler: str, outputs: tuple, thresholds: dict,
+              relative_accuracy: float, min_magnitude: float, keep: bool = False):
+    """One block on the compiled kernel: ``(partial, inputs (D, n), outputs (K, n))``.
+
+    The arrays are this thread's scratch buffers, overwritten by its next block, unless
+    ``keep`` (then they are the caller's).
+    """
+    dims = len(plan.names)
+    u = scenario.uniform_block(block_index, length, seed, sampler, out=_buffer("uniforms", (length, dims)))
+    values = plan.sampled_inputs(scenario, u, out=None if keep else _buffer("inputs", (dims, length)))
+    out = plan.outputs(values, out=None if keep else _buffer("outputs", (plan.output_codes.size, length)))
+    return summarise(out, outputs, thresholds, relative_accuracy, min_magnitude), values, out

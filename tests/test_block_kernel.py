@@ -1,0 +1,235 @@
+"""The compiled (numba) Monte Carlo block kernel against the numpy path.
+
+Both paths must agree to 1e-12 relative on every output, on random scenarios and on the
+edge cases of the model (churn near its bound, retention at 1 - c, q = (R - s) / G at and
+near 1 where the closed form switches to its stable branch, zero costs, both horizons
+either side of the closed-form switch), and on each path a seed must give bit-identical
+results for any chunk size, thread count and engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+from simulator.errors import RoqInputError
+from simulator.roq import MODEL_OUTPUTS, evaluate
+from simulator.uncertainty import block_kernel, builtin_scenario, run_monte_carlo
+from simulator.uncertainty.scenario import scenario_from_dict
+
+SCALAR_OUTPUTS = tuple(name for name in MODEL_OUTPUTS if "_path" not in name)
+RTOL = 1e-12
+
+
+def _close(a, b, scale=None):
+    """Equal to 1e-12 relative (to ``scale`` if given), with NaN == NaN and inf == inf (zero costs)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    scale = np.maximum(np.abs(a), np.abs(b)) if scale is None else scale
+    with np.errstate(invalid="ignore"):
+        return bool(np.all(same | (np.abs(a - b) <= RTOL * scale)))
+
+
+def _model(**changes):
+    base = {"horizon": 5, "market_size": 250760.0, "market_growth": 0.07, "churn": 0.095, "competitor_switching": 0.0019,
+            "attraction": 0.0306, "initial_share": 0.0707, "baseline_retention": 0.3461, "retention": 0.81, "margin": 250000.0,
+            "discount_rate": 0.2, "initial_cost": 558e6, "annual_cost": 699e6}
+    base.update(changes)
+    return {key: value for key, value in base.items() if value is not None}
+
+
+def _scenario(model, uncertain=None):
+    return scenario_from_dict({"scenario": {"name": "kernel test"}, "model": model, "uncertain": uncertain or {}})
+
+
+def _compare_values(scenario, inputs):
+    """The kernel's model and evaluate() on the same input values: every scalar output."""
+    names = tuple(inputs)
+    plan, why = block_kernel.plan_for(scenario, SCALAR_OUTPUTS, value_inputs=names)
+    assert plan is not None, why
+    values = np.array([np.asarray(inputs[name], float) for name in names])
+    compiled = plan.outputs(values)
+    with np.errstate(all="ignore"):
+        reference = evaluate(scenario.parameters({name: np.asarray(v, float) for name, v in inputs.items()}), SCALAR_OUTPUTS, validate=False)
+    for k, name in enumerate(SCALAR_OUTPUTS):
+        expected = np.broadcast_to(reference[name], values.shape[1:])
+        assert _close(compiled[k], expected), (name, compiled[k][:4], expected[:4])
+
+
+@pytest.mark.parametrize("horizon", [1, 5, 7, 8, 9, 50, 100])
+def test_random_scenarios_agree(horizon):
+    rng = np.random.default_rng(horizon)
+    n = 3000
+    churn = rng.uniform(0.0, 0.4, n)
+    inputs = {
+        "market_growth": rng.uniform(-0.3, 0.5, n),
+        "churn": churn,
+        "retention": rng.uniform(0.0, 1.0, n) * (1.0 - churn),
+        "baseline_retention": rng.uniform(0.0, 1.0, n) * (1.0 - churn),
+        "competitor_switching": rng.uniform(0.0, 0.05, n),
+        "attraction": rng.uniform(0.0, 0.5, n),
+        "initial_share": rng.uniform(0.0, 1.0, n),
+        "margin": rng.uniform(-1e5, 1e6, n),
+        "discount_rate": rng.uniform(-0.5, 1.0, n),
+        "initial_cost": rng.uniform(0.0, 1e9, n),
+        "annual_cost": rng.uniform(0.0, 1e9, n),
+        "market_size": rng.uniform(1.0, 1e7, n),
+    }
+    _compare_values(_scenario(_model(horizon=horizon)), inputs)
+
+
+@pytest.mark.parametrize("horizon", [5, 8, 50])
+def test_edge_cases_agree(horizon):
+    # q = (R - s) / G exactly 1, within the 1e-3 stable band, just outside it; retention at
+    # 1 - c; churn at 0 and near 1; zero growth; both costs zero (ROQ = +-inf or NaN)
+    n = 12
+    inputs = {
+        "market_growth": np.array([0.0, 0.0, 0.0, 0.0005, 0.002, 0.07, 0.07, 0.0, -0.05, 0.07, 0.0, 0.3]),
+        "churn": np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.095, 0.999, 0.5, 0.05, 0.0, 0.0, 0.2]),
+        "retention": np.array([1.0, 0.9995, 0.998, 1.0, 1.0, 0.905, 0.001, 0.5, 0.95, 0.0, 1.0, 0.8]),
+        "baseline_retention": np.array([1.0, 0.3, 0.9999, 0.5, 0.999, 0.3461, 0.0, 0.5, 0.95, 0.0, 1.0, 0.8]),
+        "competitor_switching": np.zeros(n),
+        "initial_cost": np.array([558e6, 0.0, 558e6, 0.0, 558e6, 558e6, 558e6, 0.0, 558e6, 0.0, 0.0, 1.0]),
+        "annual_cost": np.array([699e6, 0.0, 699e6, 699e6, 0.0, 699e6, 699e6, 0.0, 699e6, 0.0, 0.0, 0.0]),
+        "discount_rate": np.array([0.2, 0.2, 0.0, 0.2, -0.5, 0.2, 0.2, 0.2, 0.2, 0.0, 0.0, 0.2]),
+    }
+    _compare_values(_scenario(_model(horizon=horizon)), inputs)
+
+
+@pytest.mark.parametrize("arms", [
+    dict(retention=None, baseline_retention=None, satisfied_share=0.5, delighted_share=0.3, repurchase_dissatisfied=0.2,
+         repurchase_satisfied=0.6, repurchase_delighted=0.85, baseline_satisfied_share=0.4, baseline_delighted_share=0.1),
+    dict(retention=None, satisfied_share=0.5, delighted_share=0.3, repurchase_dissatisfied=0.2, repurchase_satisfied=0.6,
+         repurchase_delighted=0.85, satisfied_share_convention="satisfied_only"),
+    dict(baseline_retention=None, baseline_market_share=0.0302),
+    dict(competitor_switching=None, competitor_retention=0.9),
+], ids=["mix-both-arms", "mix-satisfied-only", "constant-share-without", "competitor-retention"])
+@pytest.mark.parametrize("horizon", [5, 50])
+def test_every_arm_form_agrees(arms, horizon):
+    scenario = _scenario(_model(horizon=horizon, **arms), {"margin": {"distribution": "pert", "min": 2e5, "mode": 2.5e5, "max": 3e5},
+                                                        "discount_rate": {"distribution": "uniform", "min": 0.1, "max": 0.3}})
+    rng = np.random.default_rng(1)
+    inputs = {"margin": rng.uniform(2e5, 3e5, 500), "discount_rate": rng.uniform(0.1, 0.3, 500), "market_growth": rng.uniform(0.0, 0.15, 500)}
+    _compare_values(scenario, inputs)
+
+
+def test_sampled_inputs_are_the_numpy_draws():
+    # uniform, triangular, PERT (table and betaincinv tails) and a normal (numpy's ppf): the same values
+    scenario = _scenario(_model(horizon=8), {
+        "market_growth": {"distribution": "pert", "min": 0.05, "mode": 0.07, "max": 0.144},
+        "churn": {"distribution": "triangular", "min": 0.05, "mode": 0.095, "max": 0.15},
+        "margin": {"distribution": "normal", "mean": 250000, "sd": 20000},
+        "discount_rate": {"distribution": "uniform", "min": 0.1, "max": 0.3},
+    })
+    plan, why = block_kernel.plan_for(scenario, ("roq",))
+    assert plan is not None, why
+    for block in (0, 7):
+        u = scenario.uniform_block(block, 65536, 11, "random")
+        compiled = plan.sampled_inputs(scenario, u.copy())
+        reference = scenario.block_inputs(block, 65536, 11, "random")
+        for j, name in enumerate(plan.names):
+            assert _close(compiled[j], reference[name]), name
+
+
+def _same_statistics(a, b, *, exact: bool):
+    for name in a.outputs:
+        statistics = a.statistics[name]
+        for key, value in statistics.items():
+            other = b.statistics[name][key]
+            if isinstance(value, float):
+                # a half-width is the spread of nearly equal block means (lhs, sobol): its
+                # rounding is relative to the mean it qualifies, not to itself
+                scale = max(abs(value), abs(statistics["mean"])) if key.endswith("halfwidth") else None
+                assert value == other if exact else _close(value, other, scale), (name, key, value, other)
+
+
+@pytest.mark.parametrize("sampler", ["random", "lhs", "sobol"])
+def test_monte_carlo_statistics_agree_across_paths(sampler):
+    scenario = builtin_scenario()
+    samples = 3 * 2**16 + 4321  # exact percentiles, a short last block
+    numpy_run = run_monte_carlo(scenario, samples, seed=4, sampler=sampler, progress=False, kernel="numpy")
+    numba_run = run_monte_carlo(scenario, samples, seed=4, sampler=sampler, progress=False, kernel="numba")
+    assert (numpy_run.kernel, numba_run.kernel) == ("numpy", "numba")
+    assert numba_run.provenance()["kernel"].startswith("numba ")
+    _same_statistics(numpy_run, numba_run, exact=False)
+    for name in numpy_run.outputs:  # the retained block 0, and the tornado it feeds
+        assert _close(numpy_run.retained["outputs"][name], numba_run.retained["outputs"][name])
+    for name in scenario.uncertain:
+        assert _close(numpy_run.retained["inputs"][name], numba_run.retained["inputs"][name])
+
+
+def test_sketch_statistics_agree_across_paths():
+    # above the exact-percentile limit: the sketch buckets of both paths are the same
+    scenario = builtin_scenario()
+    options = dict(seed=9, progress=False, exact_percentiles=False, targets={"npv_gain": [0.0, 5e9]})
+    numpy_run = run_monte_carlo(scenario, 5 * 2**16, kernel="numpy", **options)
+    numba_run = run_monte_carlo(scenario, 5 * 2**16, kernel="numba", **options)
+    _same_statistics(numpy_run, numba_run, exact=False)
+    for name in numpy_run.outputs:
+        a, b = numpy_run.partial["outputs"][name], numba_run.partial["outputs"][name]
+        assert a["offset"] == b["offset"] and np.array_equal(a["counts"], b["counts"]) and a["exceed"] == b["exceed"]
+        assert _close(a["sums"], b["sums"]) and _close(a["squares"], b["squares"])
+
+
+def test_numba_path_is_bit_identical_for_any_chunk_size_and_thread_count():
+    scenario = builtin_scenario()
+    runs = [run_monte_carlo(scenario, 6 * 2**16 + 99, seed=2, progress=False, kernel="numba", chunk_size=chunk, workers=workers)
+            for chunk, workers in ((2**13, 1), (2**16, 2), (2**18, 2), (3 * 2**16, 1))]
+    for other in runs[1:]:
+        _same_statistics(runs[0], other, exact=True)
+        assert runs[0].convergence == other.convergence
+
+
+def test_numba_path_is_bit_identical_on_dask():
+    pytest.importorskip("distributed")
+    from simulator.engines import get_engine
+
+    scenario = builtin_scenario()
+    local = run_monte_carlo(scenario, 4 * 2**16 + 5, seed=3, progress=False, kernel="numba", workers=2)
+    with get_engine("dask", workers=2) as engine:
+        remote = run_monte_carlo(scenario, 4 * 2**16 + 5, seed=3, progress=False, kernel="numba", engine=engine)
+    assert remote.kernel == "numba" and remote.engine == "dask"
+    _same_statistics(local, remote, exact=True)
+
+
+def test_auto_takes_numpy_for_small_runs_and_numba_for_large_ones():
+    scenario = builtin_scenario()
+    assert block_kernel.choose_kernel("auto", scenario, scenario.outputs, samples=2**18)[0] == "numpy"
+    assert block_kernel.choose_kernel("auto", scenario, scenario.outputs, samples=block_kernel.AUTO_MIN_SAMPLES)[0] == "numba"
+    # per-year outputs stay on numpy; asking numba for them is refused in one line
+    assert block_kernel.choose_kernel("auto", scenario, scenario.outputs, ("market_share_path",), samples=2**30)[0] == "numpy"
+    with pytest.raises(RoqInputError, match="^kernel: numba cannot run this run: per-year outputs"):
+        block_kernel.choose_kernel("numba", scenario, scenario.outputs, ("market_share_path",), samples=2**30)
+    with pytest.raises(RoqInputError, match="^kernel: must be one of auto, numba, numpy, got 'fast'"):
+        block_kernel.check_kernel("fast")
+
+
+def test_environment_variable_sets_the_default(monkeypatch):
+    monkeypatch.setenv("ROQ_KERNEL", "numpy")
+    assert block_kernel.choose_kernel(None, builtin_scenario(), ("roq",), samples=2**30)[0] == "numpy"
+    monkeypatch.setenv("ROQ_KERNEL", "gpu")
+    with pytest.raises(RoqInputError, match="^ROQ_KERNEL: must be one of"):
+        block_kernel.check_kernel(None)
+
+
+def test_sensitivity_model_is_the_same_on_both_paths():
+    scenario = builtin_scenario()
+    a = scenario.sensitivity("sobol", samples=1024, seed=1, kernel="numpy").to_frame()
+    b = scenario.sensitivity("sobol", samples=1024, seed=1, kernel="numba").to_frame()
+    numbers = a.select_dtypes("number").columns
+    assert np.allclose(a[numbers].to_numpy(), b[numbers].to_numpy(), rtol=RTOL, atol=0)
+
+
+def test_cli_kernel_option(capsys):
+    from simulator.cli import main
+
+    assert main(["simulate", "--samples", "70000", "--kernel", "numba", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "numba kernel" in out.splitlines()[1]
+    with pytest.raises(SystemExit) as stop:
+        main(["simulate", "--kernel", "gpu"])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "--kernel: invalid choice: 'gpu'" in error
