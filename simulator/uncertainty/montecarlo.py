@@ -58,6 +58,7 @@ from ..errors import RoqInputError
 from ..roq import MODEL_OUTPUTS, evaluate
 from . import samplers
 from .scenario import THRESHOLDS, Scenario
+from .options import MAX_CHUNK_SIZE
 from .verdict import format_probability
 from .statistics import (
     DEFAULT_MIN_MAGNITUDE,
@@ -82,8 +83,6 @@ EXACT_PERCENTILE_LIMIT = 2**18
 #: Scenarios kept with their inputs (the first block): sample sensitivity, achieved correlations.
 RETAINED_SAMPLES = samplers.BLOCK_SIZE
 _FIRST_CHECKPOINT = 2**10
-#: Largest chunk size: about 0.5 GB of model temporaries per thread.
-MAX_CHUNK_SIZE = 2**20
 #: Seconds of a run used to measure its speed for the time estimate.
 CALIBRATION_SECONDS = 1.0
 #: Runs projected to take longer than this print their estimate on stderr.

@@ -8,5 +8,4 @@ live here and those modules import them from here.
 #: Sampler names (:mod:`~simulator.uncertainty.samplers`).
 SAMPLERS = ("random", "lhs", "sobol")
 #: Largest chunk size of a Monte Carlo run: about 0.5 GB of model temporaries per thread.
-#: Equal to ``montecarlo.MAX_CHUNK_SIZE`` (a test checks it until that module imports it from here).
 MAX_CHUNK_SIZE = 2**20
