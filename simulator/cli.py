@@ -85,6 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     except (RoqInputError, CommandError) as error:
         print(f"roq: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (roq simulate | head): quiet, as other command-line tools are;
+        # stdout goes to /dev/null so the interpreter's final flush does not complain either
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # SIGPIPE
     except MemoryError:
         print("roq: error: out of memory; use smaller counts (--samples, --points, --chunk-size)", file=sys.stderr)
         return 2
