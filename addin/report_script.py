@@ -3,7 +3,7 @@
 Reads the sheet ``Scenario`` (two columns, ``key | value``, the keys of a scenario TOML
 file: ``model.churn``, ``uncertain.churn.distribution``, ``run.samples``, ... - see
 :func:`simulator.uncertainty.scenario.scenario_from_rows`; without that sheet the
-built-in seed-001 scenario is used and written to a new ``Scenario`` sheet to edit), runs the report's analyses
+built-in scenario (Singgih's case) is used and written to a new ``Scenario`` sheet to edit), runs the report's analyses
 (:func:`simulator.reports.report.compute_report`) and writes the sheet ``ROQ report``:
 the result tables as ranges on the left and every chart as a picture on the right. The
 sheet is replaced on each run.

@@ -1,6 +1,6 @@
 """Scale: Monte Carlo of 10**8 scenarios on the local engine and on Dask (1 vs 2 workers).
 
-Printed side by side in one run, on the built-in seed-001 scenario (4 uncertain inputs,
+Printed side by side in one run, on the built-in scenario (Singgih's case) (4 uncertain inputs,
 outputs ROQ, NPV gain, final market share; sampler "random", seed 1):
 
 1. the local engine (threads, one per CPU): scenarios per second end to end and peak
@@ -141,7 +141,7 @@ def main() -> None:
     samples = args.samples
     cpus = os.cpu_count() or 1
     scenario = builtin_scenario()
-    print(f"Scale: Monte Carlo of {samples:,} scenarios ({-(-samples // BLOCK_SIZE):,} blocks of {BLOCK_SIZE:,}), built-in seed-001 scenario "
+    print(f"Scale: Monte Carlo of {samples:,} scenarios ({-(-samples // BLOCK_SIZE):,} blocks of {BLOCK_SIZE:,}), built-in scenario (Singgih's case) "
           f"({len(scenario.uncertain)} uncertain inputs; outputs {', '.join(scenario.outputs)}), sampler random, seed {SEED}")
     print(f"python {platform.python_version()}, numpy {np.__version__}, dask {dask.__version__}; {cpus} CPU cores; load average {load()} (1, 5, 15 min)")
     print()

@@ -1,8 +1,8 @@
 """The two published case studies, shipped with the package as CSV.
 
-- Seed 001 (ROQ case, Indonesian life insurer): market path, programme costs, importance
+- Singgih's case (ROQ case, Indonesian life insurer): market path, programme costs, importance
   ranking, recommendation crosstab.
-- Seed 002 (claims service SERVQUAL/CSI case): 21 attributes with perception, expectation
+- Pole et al.'s claims case (claims service SERVQUAL/CSI case): 21 attributes with perception, expectation
   and management-perception means, and the internal gap 2-4 scores.
 
 The files are copies of ``shared/reference/data`` (a test keeps them identical), so the
@@ -51,33 +51,33 @@ def _read(name: str) -> pd.DataFrame:
 
 
 def load_claims_servqual_attributes() -> pd.DataFrame:
-    """Seed 002: 21 claim-service attributes (dimension, perception/expectation means on 1..5,
+    """Pole et al.'s claims case: 21 claim-service attributes (dimension, perception/expectation means on 1..5,
     management's perception of expectations), 60 respondents."""
     return _read("claims_servqual_attributes.csv")
 
 
 def load_claims_servqual_internal_gaps() -> pd.DataFrame:
-    """Seed 002: per-dimension gap 2, 3 and 4 scores (1..5) from internal respondents."""
+    """Pole et al.'s claims case: per-dimension gap 2, 3 and 4 scores (1..5) from internal respondents."""
     return _read("claims_servqual_internal_gaps.csv")
 
 
 def load_roq_case_market() -> pd.DataFrame:
-    """Seed 001: year 0..5 market size (customers) and the growth estimates the paper also
+    """Singgih's case: year 0..5 market size (customers) and the growth estimates the paper also
     used as the market-share path."""
     return _read("roq_case_market.csv")
 
 
 def load_roq_case_programs() -> pd.DataFrame:
-    """Seed 001: the seven quality programmes with initial and annual cost (IDR)."""
+    """Singgih's case: the seven quality programmes with initial and annual cost (IDR)."""
     return _read("roq_case_programs.csv")
 
 
 def load_roq_case_importance() -> pd.DataFrame:
-    """Seed 001: importance ranking of 13 attributes (total score and weight)."""
+    """Singgih's case: importance ranking of 13 attributes (total score and weight)."""
     return _read("roq_case_importance.csv")
 
 
 def load_roq_case_recommend_crosstab() -> pd.DataFrame:
-    """Seed 001: satisfaction group x recommendation crosstab (garbled in the paper; only the
+    """Singgih's case: satisfaction group x recommendation crosstab (garbled in the paper; only the
     churn result 8/84 is usable)."""
     return _read("roq_case_recommend_crosstab.csv")

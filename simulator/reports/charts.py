@@ -1267,7 +1267,7 @@ def discount_rate_curve(table, *, breakeven: float | None = None, base_rate: flo
 
     Examples
     --------
-    Seed 001 as published: ROQ 3.72 at the paper's 20% discount rate.
+    Singgih's case as published: ROQ 3.72 at the paper's 20% discount rate.
 
     >>> from simulator.roq.casestudy import case_study_parameters
     >>> from simulator.uncertainty.sweeps import discount_curve

@@ -200,7 +200,7 @@ class Report:
 
 
 def case_study_survey() -> dict:
-    """Seed 002's survey results (claim service, 21 items): IPA and SERVQUAL gap 5."""
+    """Pole et al.'s survey results (claim service, 21 items): IPA and SERVQUAL gap 5."""
     from ..survey import importance_performance, servqual_gap5
     from ..survey.casestudy import claims_servqual_means
 
@@ -238,7 +238,7 @@ def compute_report(scenario=None, *, samples: int | None = None, seed: int | Non
     Parameters
     ----------
     scenario : Scenario, str, Path or None
-        A scenario, a TOML file, or None for the built-in seed-001 scenario.
+        A scenario, a TOML file, or None for the built-in scenario (Singgih's case).
     samples, seed, sampler : optional
         Monte Carlo settings (default: the scenario's [run] section).
     sensitivity_samples : int
@@ -485,7 +485,7 @@ def build_report(scenario=None, out_dir: str | Path = "roq-report", formats=("pn
     Parameters
     ----------
     scenario : Scenario, str, Path or None
-        None: the built-in seed-001 scenario.
+        None: the built-in scenario (Singgih's case).
     out_dir : str or Path
         Created if needed; files are replaced atomically.
     formats : str or sequence

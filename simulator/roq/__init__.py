@@ -1,5 +1,5 @@
 """The Return-on-Quality model (Rust, Zahorik & Keiningham 1995): calibration, the
-vectorised market-share/NPV/ROQ model, break-even analysis, and the seed-001 case study."""
+vectorised market-share/NPV/ROQ model, break-even analysis, and Singgih's case study."""
 
 from .calibration import (
     SATISFIED_SHARE_CONVENTIONS,

@@ -2,7 +2,7 @@
 
 Each function is one published step of Rust, Zahorik & Keiningham (1995), "Return on
 Quality (ROQ): Making Service Quality Financially Accountable", Journal of Marketing 59,
-58-70, as applied in seed 001 (an Indonesian life insurer). All accept scalars or numpy
+58-70, as applied in Singgih's case (an Indonesian life insurer). All accept scalars or numpy
 arrays (broadcast element-wise) and return floats or arrays of the same shape. Rates and
 shares are fractions (0.3461, not 34.61).
 """
@@ -45,7 +45,7 @@ def _count(value, name):
 def repurchase_rate(yes, unsure, no):
     """Repurchase intention of a customer group from answer counts.
 
-    Answers are scored yes = 100%, unsure = 50%, no = 0% (seed 001) and averaged:
+    Answers are scored yes = 100%, unsure = 50%, no = 0% (Singgih's case) and averaged:
     ``(yes + 0.5 * unsure) / (yes + unsure + no)``.
 
     Parameters
@@ -87,16 +87,16 @@ def retention(
 
     - ``"satisfied_or_delighted"`` (RZK's definition, the default): S = satisfied + delighted
       share, so R is the share-weighted mean of the three repurchase rates;
-    - ``"satisfied_only"`` (seed 001 as published): S = the satisfied-only share. The formula
-      then weights delighted customers by r1 as well; seed 001 reports R = 34.61% this way
+    - ``"satisfied_only"`` (Singgih's case as published): S = the satisfied-only share. The formula
+      then weights delighted customers by r1 as well; Singgih's case reports R = 34.61% this way
       (38.01% under RZK's definition).
 
     Parameters
     ----------
     satisfied_share : float or array_like
-        Share of respondents who are satisfied but not delighted (0.4881 in seed 001).
+        Share of respondents who are satisfied but not delighted (0.4881 in Singgih's case).
     delighted_share : float or array_like
-        Share of respondents who are delighted / very satisfied (0.0952 in seed 001).
+        Share of respondents who are delighted / very satisfied (0.0952 in Singgih's case).
         ``satisfied_share + delighted_share`` must not exceed 1; the rest is dissatisfied.
     repurchase_dissatisfied, repurchase_satisfied, repurchase_delighted : float or array_like
         Repurchase rates r1, r2, r3 of the three groups, fractions in [0, 1].
@@ -110,7 +110,7 @@ def retention(
 
     Examples
     --------
-    Seed 001 (S = 48.81% satisfied only, D = 9.52%, r = 15.48%, 51.19%, 69.04%):
+    Singgih's case (S = 48.81% satisfied only, D = 9.52%, r = 15.48%, 51.19%, 69.04%):
 
     >>> round(retention(0.4881, 0.0952, 0.1548, 0.5119, 0.6904, convention="satisfied_only"), 4)
     0.3461
@@ -136,7 +136,7 @@ def retention(
 def market_churn(customers_leaving, customers_total):
     """Market churn c: the share of customers who leave the market each period.
 
-    ``c = leaving / total``. Seed 001 estimates it from the recommendation crosstab as
+    ``c = leaving / total``. Singgih's case estimates it from the recommendation crosstab as
     8 / 84 = 0.095 (respondents who would never recommend).
 
     Parameters
@@ -187,7 +187,7 @@ def attraction(new_customers, market_size, previous_market_size, churn):
 
     Notes
     -----
-    Seed 001's inputs 850, 5762, 3497 and c = 0.095 give A = 32.7%; the paper prints and
+    Singgih's inputs 850, 5762, 3497 and c = 0.095 give A = 32.7%; the paper prints and
     then uses 3.06% (a misprint, see methods.md). The case study shows both.
 
     Examples
@@ -232,7 +232,7 @@ def competitor_retention(customers_switching_in, previous_share, previous_market
 
     Examples
     --------
-    Seed 001 (452 switchers, M = 1.39%, N = 250,760, c = 0.095):
+    Singgih's case (452 switchers, M = 1.39%, N = 250,760, c = 0.095):
 
     >>> round(competitor_retention(452, 0.0139, 250760, 0.095), 4)
     0.9032
@@ -265,7 +265,7 @@ def market_growth(market_size, previous_market_size):
 
     Examples
     --------
-    Seed 001's first year (the paper prints 14.39%):
+    Singgih's first year (the paper prints 14.39%):
 
     >>> round(market_growth(286859, 250760), 5)
     0.14396

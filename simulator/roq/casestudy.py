@@ -85,7 +85,7 @@ MISPRINTS = {
 
 
 def case_study_parameters() -> dict:
-    """Seed 001's model inputs for :func:`simulator.roq.evaluate`, as the paper used them.
+    """Singgih's model inputs for :func:`simulator.roq.evaluate`, as the paper used them.
 
     Market sizes N_0..N_5 = 250,760 .. 381,404 customers; share path with the programme
     = the published 5.98%, 7.80%, 8.07%, 6.59%, 7.07%; constant 3.02% without it;
@@ -115,7 +115,7 @@ def case_study_parameters() -> dict:
 
 
 def programme_costs() -> dict:
-    """Seed 001's programme costs: the items of Table 10 and their sums beside the paper's totals.
+    """Singgih's programme costs: the items of Table 10 and their sums beside the paper's totals.
 
     Returns
     -------
@@ -134,7 +134,7 @@ def programme_costs() -> dict:
 
 
 def calibration() -> dict:
-    """Seed 001's calibration recomputed from its published inputs, beside the printed values.
+    """Singgih's calibration recomputed from its published inputs, beside the printed values.
 
     Returns
     -------

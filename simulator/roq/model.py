@@ -554,7 +554,7 @@ def evaluate(parameters: Mapping[str, object], outputs: Iterable[str] | None = N
 
     Examples
     --------
-    Seed 001 (share path as published, 3.02% without the programme):
+    Singgih's case (share path as published, 3.02% without the programme):
 
     >>> from simulator.roq.casestudy import case_study_parameters
     >>> result = evaluate(case_study_parameters())
@@ -610,7 +610,7 @@ def market_share_path(initial_share, retention, competitor_retention, churn, att
 
     Examples
     --------
-    Seed 001's one-step forecast (R = 0.3461, R' = 0.9031, c = 0.095, A = 0.0306, G = 1.14,
+    Singgih's one-step forecast (R = 0.3461, R' = 0.9031, c = 0.095, A = 0.0306, G = 1.14,
     M_t = 0.0707):
 
     >>> round(float(market_share_path(0.0707, 0.3461, 0.9031, 0.095, 0.0306, [1.0, 1.14])[0]), 4)
@@ -656,7 +656,7 @@ def npv_of_profit(margin, market_shares, market_sizes, discount_rate):
 
     Examples
     --------
-    Seed 001 without the programme (constant 3.02% share, i = 20%, Y = Rp 250,000):
+    Singgih's case without the programme (constant 3.02% share, i = 20%, Y = Rp 250,000):
 
     >>> sizes = [286859, 309244, 334210, 356219, 381404]
     >>> round(npv_of_profit(250000, [0.0302] * 5, sizes, 0.20) / 1e9, 4)
@@ -696,7 +696,7 @@ def npv_of_programme(initial_cost, annual_cost, discount_rate, horizon):
 
     Examples
     --------
-    Seed 001: Rp 558 million now and Rp 699 million a year for 5 years at 20%:
+    Singgih's case: Rp 558 million now and Rp 699 million a year for 5 years at 20%:
 
     >>> round(npv_of_programme(558e6, 699e6, 0.20, 5))
     2648437886
@@ -715,7 +715,7 @@ def npv_of_programme(initial_cost, annual_cost, discount_rate, horizon):
 def return_on_quality(npv_with_programme, npv_without_programme, npv_programme_cost, *, convention="gross"):
     """Return on quality (RZK 1995) of a programme.
 
-    - ``"gross"``: ROQ = (NPV - NPV0) / NPVAS; the programme pays when ROQ > 1 (seed 001).
+    - ``"gross"``: ROQ = (NPV - NPV0) / NPVAS; the programme pays when ROQ > 1 (Singgih's case).
     - ``"net"``: ROQ = (NPV - NPV0 - NPVAS) / NPVAS = gross - 1; pays when ROQ > 0.
 
     Parameters
@@ -733,7 +733,7 @@ def return_on_quality(npv_with_programme, npv_without_programme, npv_programme_c
 
     Examples
     --------
-    Seed 001 as published:
+    Singgih's case as published:
 
     >>> round(return_on_quality(17202364737, 7340682076, 2648437886), 2)
     3.72
@@ -848,7 +848,7 @@ def breakeven_programme_cost(parameters: Mapping[str, object]) -> dict[str, np.n
 def roq_against_discount_rate(parameters: Mapping[str, object], discount_rates) -> np.ndarray:
     """ROQ of one scenario (or scenario array) at each of several discount rates.
 
-    The sensitivity curve of seed 001 (ROQ against i from 0% to 60%).
+    The sensitivity curve of Singgih's case (ROQ against i from 0% to 60%).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Seed 002's claim-service survey (PT XYZ, 60 respondents): inputs, published figures,
+"""Pole et al.'s claim-service survey (PT XYZ, 60 respondents): inputs, published figures,
 misprints, and a recomputed-vs-published report.
 
 The paper prints item means to two decimals, but computed its gaps, WF/WS and CSI from
@@ -23,10 +23,10 @@ from .servqual import servqual_gap1, servqual_gap5
 
 __all__ = ["RESPONDENTS", "PUBLISHED", "MISPRINTS", "claims_servqual_means", "case_study_report"]
 
-#: Customer respondents behind seed 002's means.
+#: Customer respondents behind Pole et al.'s means.
 RESPONDENTS = 60
 
-#: Figures printed in seed 002 (and seed 001's MSI table), in the paper's units.
+#: Figures printed in Pole et al.'s claims case (and Singgih's MSI table), in the paper's units.
 PUBLISHED = {
     "slovin_exact": 59.57,
     "slovin_respondents": 60,
@@ -49,24 +49,24 @@ PUBLISHED = {
 #: What in the papers does not follow from their own inputs (never reproduced by the code).
 MISPRINTS = {
     "item_means_rounded": (
-        "Seed 002 prints item means to 2 decimals but computed gaps and CSI from the unrounded means (total / 60); "
+        "Pole et al.'s claims case prints item means to 2 decimals but computed gaps and CSI from the unrounded means (total / 60); "
         "differences of the printed means give item 8 -1.09 (printed -1.08), item 7 -0.96 (-0.97), item 18 -0.44 (-0.43)."
     ),
     "csi_from_rounded_table": "Recomputing the CSI from the printed (rounded) means gives 79.56%; the paper's 79.55% uses unrounded means.",
-    "csi_equation": "Seed 002's eq. (8) prints sum(MIS) in the CSI numerator; its Table 10 (and the standard formula) use sum(WS).",
+    "csi_equation": "Pole et al.'s eq. (8) prints sum(MIS) in the CSI numerator; its Table 10 (and the standard formula) use sum(WS).",
     "validity_item8_expectation": (
-        "Seed 002 Table 2 reports item 8's expectation r = 0.159 as 'Valid' although 0.159 < r tabel 0.361."
+        "Pole et al.'s claims case Table 2 reports item 8's expectation r = 0.159 as 'Valid' although 0.159 < r tabel 0.361."
     ),
     "msi_third_midpoint": (
-        "Seed 001 Table 3 prints the third midpoint of counts 166/820/274 as 0.957143 instead of 0.891270; "
+        "Singgih's case Table 3 prints the third midpoint of counts 166/820/274 as 0.957143 instead of 0.891270; "
         "its z = 1.71845 belongs to the misprint (the correct z is 1.23331)."
     ),
-    "msi_second_z_text": "Seed 001's text writes the second z as -10763 (for -0.10763).",
+    "msi_second_z_text": "Singgih's text writes the second z as -10763 (for -0.10763).",
 }
 
 
 def claims_servqual_means(unrounded: bool = True) -> dict:
-    """Seed 002's item inputs as arrays, ready for the SERVQUAL, CSI and IPA functions.
+    """Pole et al.'s item inputs as arrays, ready for the SERVQUAL, CSI and IPA functions.
 
     Parameters
     ----------
@@ -98,7 +98,7 @@ def claims_servqual_means(unrounded: bool = True) -> dict:
 
 
 def case_study_report() -> pd.DataFrame:
-    """Seed 002's published figures beside the recomputed ones.
+    """Pole et al.'s published figures beside the recomputed ones.
 
     Returns
     -------
@@ -125,6 +125,6 @@ def case_study_report() -> pd.DataFrame:
         ("Mean management perception", PUBLISHED["mean_management"], gap1["exact"].overall_observed, gap1["printed"].overall_observed),
         ("Gap 1, overall", PUBLISHED["overall_gap1"], gap1["exact"].overall_gap, gap1["printed"].overall_gap),
         ("CSI (%)", PUBLISHED["csi_percent"], csi["exact"], csi["printed"]),
-        ("MSI midpoint z, category 3 (seed 001)", PUBLISHED["msi_midpoint_z"][2], midpoint_z[2], midpoint_z[2]),
+        ("MSI midpoint z, category 3 (Singgih's case)", PUBLISHED["msi_midpoint_z"][2], midpoint_z[2], midpoint_z[2]),
     ]
     return pd.DataFrame(rows, columns=["Figure", "Published", "Recomputed", "Recomputed (printed means)"])

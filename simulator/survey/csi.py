@@ -2,7 +2,7 @@
 
 For p attributes with mean importance score MIS_i and mean satisfaction score MSS_i:
 WF_i = MIS_i / sum(MIS) * 100 (%), WS_i = WF_i * MSS_i, CSI = sum(WS) / HS (%), HS being
-the highest scale value. Seed 002 uses the expectation means as importance and the
+the highest scale value. Pole et al.'s claims case uses the expectation means as importance and the
 perception means as satisfaction. (Its eq. (8) prints sum(MIS) in the numerator; its table
 uses sum(WS), the standard formula implemented here.)
 """
@@ -154,11 +154,11 @@ def customer_satisfaction_index(importance, satisfaction, *, items=None, scale_m
     Notes
     -----
     The importance-weighted CSI of Indonesian service-quality practice (e.g. Aritonang
-    2005), as in seed 002 (Table 10); the bands are the ones seed 002 quotes.
+    2005), as in Pole et al.'s claims case (Table 10); the bands are the ones Pole et al.'s claims case quotes.
 
     Examples
     --------
-    Seed 002 publishes CSI = 79.55% ("puas"). The 60 respondents' unrounded means give it
+    Pole et al.'s claims case publishes CSI = 79.55% ("puas"). The 60 respondents' unrounded means give it
     exactly; the table's two-decimal means give 79.56%.
 
     >>> from simulator.survey.casestudy import claims_servqual_means

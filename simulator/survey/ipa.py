@@ -57,7 +57,7 @@ def conformity_level(performance, importance, *, scale_min=1, scale_max=5):
 
     Examples
     --------
-    Seed 002, item 8 (perception 3.58 vs expectation 4.67):
+    Pole et al.'s claims case, item 8 (perception 3.58 vs expectation 4.67):
 
     >>> round(conformity_level(3.58, 4.67), 2)
     76.66
@@ -154,7 +154,7 @@ def importance_performance(
     Parameters
     ----------
     importance, performance : array_like or DataFrame
-        1-D item means or respondents x items Likert matrices (in seed 002 importance is
+        1-D item means or respondents x items Likert matrices (in Pole et al.'s claims case importance is
         the expectation, performance the perception).
     importance_cut, performance_cut : float, optional
         Split points; default the grand means (mean of the item means).
@@ -176,7 +176,7 @@ def importance_performance(
 
     Examples
     --------
-    Seed 002's means: item 8 (timely settlement) falls in "Concentrate here".
+    Pole et al.'s means: item 8 (timely settlement) falls in "Concentrate here".
 
     >>> from simulator.survey.casestudy import claims_servqual_means
     >>> case = claims_servqual_means(unrounded=False)

@@ -7,7 +7,7 @@ normal over its interval,
 
     scale value_j = (pdf(z_{j-1}) - pdf(z_j)) / (cum_j - cum_{j-1}),
 
-then shifts all values so that the lowest category scores 1. Seed 001 (Table 3) uses a
+then shifts all values so that the lowest category scores 1. Singgih's case (Table 3) uses a
 variant, ``method="midpoint"``: the normal quantile of each category's cumulative-interval
 midpoint ``cum_{j-1} + p_j / 2``.
 
@@ -151,7 +151,7 @@ def successive_intervals(
     method : {"standard", "midpoint"}
         ``"standard"`` (default): Hays' successive-intervals scale value, the mean of the
         standard normal between the category's boundaries. ``"midpoint"``: the normal
-        quantile of the category's cumulative-interval midpoint (seed 001).
+        quantile of the category's cumulative-interval midpoint (Singgih's case).
     categories : array_like, optional
         Category values (default 1, 2, ..., len(counts)).
 
@@ -164,7 +164,7 @@ def successive_intervals(
     Notes
     -----
     Hays, W. L. (1967), *Quantification in Psychology*; Sugiyono / Al-Rasyid's MSI steps.
-    Seed 001's Table 3 prints the third midpoint of counts 166/820/274 as 0.957143 and its
+    Singgih's Table 3 prints the third midpoint of counts 166/820/274 as 0.957143 and its
     z as 1.71845; the midpoint is 0.782540 + 0.217460 / 2 = 0.891270, z = 1.23331.
 
     Examples
@@ -175,7 +175,7 @@ def successive_intervals(
     >>> msi.interval_values.round(6).tolist()
     [1.0, 1.775526, 2.622275, 3.496614, 4.369536]
 
-    Seed 001's midpoint variant (counts 166, 820, 274):
+    Singgih's midpoint variant (counts 166, 820, 274):
 
     >>> successive_intervals([166, 820, 274], method="midpoint").z.round(5).tolist()
     [-1.50725, -0.10763, 1.23331]

@@ -2,7 +2,7 @@
 
 Input is a respondents x items matrix of Likert answers on a declared scale
 ``scale_min..scale_max`` (numpy array, nested lists or DataFrame); blank cells (None, NaN,
-empty string) are missing answers, never zeros. Methods as used in seed 002 (Slovin sample
+empty string) are missing answers, never zeros. Methods as used in Pole et al.'s claims case (Slovin sample
 size, item validity against the critical Pearson r, Cronbach's alpha against 0.60).
 """
 
@@ -108,7 +108,7 @@ def item_statistics(responses, *, scale_min=1, scale_max=5, items=None) -> ItemS
     -------
     ItemStatistics
         ``.to_frame()`` has columns ``Item, N valid, N missing, Mean, SD, Count 1..Count k``.
-        The mean is seed 002's eq. (2) total ``sum(k * count_k)`` divided by ``n valid``.
+        The mean is Pole et al.'s eq. (2) total ``sum(k * count_k)`` divided by ``n valid``.
 
     Examples
     --------
@@ -160,11 +160,11 @@ def slovin_sample_size(population, margin_of_error=0.05) -> SampleSize:
 
     Notes
     -----
-    Slovin (1960), as used in seed 002 (Persamaan 1).
+    Slovin (1960), as used in Pole et al.'s claims case (Persamaan 1).
 
     Examples
     --------
-    Seed 002: N = 70 claimants, e = 0.05 -> 59.57 -> 60 respondents.
+    Pole et al.'s claims case: N = 70 claimants, e = 0.05 -> 59.57 -> 60 respondents.
 
     >>> n = slovin_sample_size(70, 0.05)
     >>> round(n.exact, 2), n.rounded_up
@@ -199,11 +199,11 @@ def critical_r(n, alpha=0.05) -> float:
     Notes
     -----
     Inverts the t test of a Pearson correlation, ``t = r sqrt(df / (1 - r^2))``; this is
-    the "r tabel" of Indonesian textbooks (e.g. Sugiyono) used in seed 002.
+    the "r tabel" of Indonesian textbooks (e.g. Sugiyono) used in Pole et al.'s claims case.
 
     Examples
     --------
-    Seed 002's pretest: 30 respondents, 5% -> r tabel 0.361.
+    Pole et al.'s pretest: 30 respondents, 5% -> r tabel 0.361.
 
     >>> round(critical_r(30, 0.05), 3)
     0.361
@@ -345,12 +345,12 @@ def item_validity(
     Returns
     -------
     ItemValidity
-        An item is valid when r > r critical (seed 002: "r hitung > r tabel", positive r).
+        An item is valid when r > r critical (Pole et al.'s claims case: "r hitung > r tabel", positive r).
         An item with no variance has r = NaN and is reported invalid.
 
     Notes
     -----
-    Pearson product-moment item-total correlation as printed by SPSS (seed 002, Table 2),
+    Pearson product-moment item-total correlation as printed by SPSS (Pole et al.'s claims case, Table 2),
     against :func:`critical_r` for the respondents used.
 
     Examples
@@ -477,7 +477,7 @@ def cronbach_alpha(
         covariance from the respondents answering both items (as ``pingouin.cronbach_alpha``
         with ``nan_policy="pairwise"``); item means from all answers given.
     threshold : float
-        Alpha above which the scale is "reliable" (default 0.60, as in seed 002).
+        Alpha above which the scale is "reliable" (default 0.60, as in Pole et al.'s claims case).
     scale_min, scale_max : int
         The declared scale (default 1..5).
     items : sequence, optional

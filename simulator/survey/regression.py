@@ -387,7 +387,7 @@ def sobel_test(a, se_a, b, se_b, *, test: Literal["sobel", "aroian", "goodman"] 
 
     Notes
     -----
-    Sobel (1982); Aroian (1947); Goodman (1960); Baron & Kenny (1986). Used in seed 004.
+    Sobel (1982); Aroian (1947); Goodman (1960); Baron & Kenny (1986). Used in Assagaff's Manulife case.
 
     Examples
     --------

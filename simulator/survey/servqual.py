@@ -1,4 +1,4 @@
-"""SERVQUAL gap analysis (Parasuraman, Zeithaml & Berry 1985, 1988), as applied in seed 002.
+"""SERVQUAL gap analysis (Parasuraman, Zeithaml & Berry 1985, 1988), as applied in Pole et al.'s claims case.
 
 - Gap 5 (customer gap): perception - expectation, per item, per dimension (mean of its
   items' gaps) and overall (mean of all items' gaps). The most negative gap is priority 1.
@@ -254,7 +254,7 @@ def servqual_gap5(perception, expectation, *, dimensions=None, items=None, scale
 
     Examples
     --------
-    Seed 002 (claim service, 60 respondents): item 8 "timely claim settlement" has the
+    Pole et al.'s claims case (claim service, 60 respondents): item 8 "timely claim settlement" has the
     largest gap, reliability (items 5-8) is the worst dimension, mean perception 3.98,
     expectation 4.39, gap -0.41.
 
@@ -293,11 +293,11 @@ def servqual_gap1(management, expectation, *, dimensions=None, items=None, scale
 
     Notes
     -----
-    Parasuraman, Zeithaml & Berry (1985); seed 002 writes gap 1 as management minus customer.
+    Parasuraman, Zeithaml & Berry (1985); Pole et al.'s claims case writes gap 1 as management minus customer.
 
     Examples
     --------
-    Seed 002: the area manager's scores average 4.81 against customers' 4.39, gap 0.42.
+    Pole et al.'s claims case: the area manager's scores average 4.81 against customers' 4.39, gap 0.42.
 
     >>> from simulator.survey.casestudy import claims_servqual_means
     >>> case = claims_servqual_means(unrounded=False)
@@ -376,11 +376,11 @@ def servqual_internal_gaps(gap2, gap3, gap4, *, dimensions=SERVQUAL_DIMENSIONS, 
 
     Notes
     -----
-    Parasuraman, Zeithaml & Berry (1985) gap model; seed 002, Tables 7-9.
+    Parasuraman, Zeithaml & Berry (1985) gap model; Pole et al.'s claims case, Tables 7-9.
 
     Examples
     --------
-    Seed 002 (marketing assurance; claims administration staff):
+    Pole et al.'s claims case (marketing assurance; claims administration staff):
 
     >>> table = servqual_internal_gaps([5, 5, 5, 5, 4], [5, 4, 4, 5, 4], [5, 4, 4, 5, 4])
     >>> table.shortfalls[:2]
@@ -604,7 +604,7 @@ def weighted_servqual(
 
     Examples
     --------
-    Seed 002's dimension gaps with an (illustrative) allocation 10/40/20/20/10:
+    Pole et al.'s dimension gaps with an (illustrative) allocation 10/40/20/20/10:
 
     >>> from simulator.survey.casestudy import claims_servqual_means
     >>> case = claims_servqual_means()

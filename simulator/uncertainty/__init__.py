@@ -2,7 +2,7 @@
 
 - :mod:`~simulator.uncertainty.scenario`: hand-written TOML scenarios (base values,
   uncertain inputs with distributions, rank correlations, outputs, run settings),
-  validated before anything runs; the built-in seed-001 scenario.
+  validated before anything runs; the built-in scenario (Singgih's case).
 - :mod:`~simulator.uncertainty.distributions`: uniform, triangular, PERT, normal,
   truncated normal, lognormal, beta, discrete/empirical, each with a vectorised ``ppf``.
 - :mod:`~simulator.uncertainty.correlation`: Iman-Conover rank correlation.

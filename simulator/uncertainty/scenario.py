@@ -4,7 +4,7 @@ A scenario is what a finance user writes by hand in a TOML file (or in a two-col
 of a workbook, see :func:`scenario_from_rows`)::
 
     [scenario]
-    name = "Seed 001, recursion"
+    name = "Singgih's case, recursion"
 
     [model]                      # base value of every model input (simulator.roq.MODEL_INPUTS)
     horizon = 5
@@ -43,7 +43,7 @@ file, the key and the reason: ``"scenario.toml: uncertain.churn.max: must be < 1
 (fraction per year), got 1.2"``.
 
 ``competitor_switching`` (a model input, see :data:`simulator.roq.MODEL_INPUTS`) is the
-share of competitors' customers who switch to the firm each year, s = 1 - R' - c. Seed 001
+share of competitors' customers who switch to the firm each year, s = 1 - R' - c. Singgih's case
 calibrates R' from that flow (452 switchers), so when churn is uncertain, giving s keeps
 R' = 1 - c - s consistent: it can never exceed 1 - c. Give either it or
 ``competitor_retention``.
@@ -82,7 +82,7 @@ __all__ = [
     "SCENARIO_INPUTS",
 ]
 
-#: The built-in scenario (seed 001 through the market-share recursion), in ``simulator/data``.
+#: The built-in scenario (Singgih's case through the market-share recursion), in ``simulator/data``.
 BUILTIN_SCENARIO_FILE = "seed001_scenario.toml"
 #: Outputs summarised when a scenario names none.
 DEFAULT_OUTPUTS = ("roq", "npv_gain", "final_market_share")
@@ -398,7 +398,7 @@ class Scenario:
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Read and validate a scenario TOML file; ``None`` gives the built-in seed-001 scenario.
+    """Read and validate a scenario TOML file; ``None`` gives the built-in scenario (Singgih's case).
 
     Raises
     ------
@@ -478,7 +478,7 @@ def scenario_from_workbook(path: str | Path, cell_range: str, *, argument: str =
 
 
 def builtin_scenario() -> Scenario:
-    """Seed 001 through the market-share recursion, with uncertain growth, churn, margin, discount rate.
+    """Singgih's case through the market-share recursion, with uncertain growth, churn, margin, discount rate.
 
     See the comments in ``simulator/data/seed001_scenario.toml`` for every value's source
     and the calibration of retention with the programme.

@@ -7,7 +7,7 @@ vectorised model once on the whole grid, and returns a tidy :class:`pandas.DataF
   distribution) and the swing of the output: tornado-chart data, ranked by swing;
 - :func:`spider` - each input along a grid of % changes from its base: spider-chart data;
 - :func:`two_way` - two inputs over a grid (e.g. discount rate x annual programme cost -> ROQ);
-- :func:`discount_curve` - ROQ (and NPVs) against the discount rate, 0%..60% like seed 001's
+- :func:`discount_curve` - ROQ (and NPVs) against the discount rate, 0%..60% like Singgih's
   sensitivity chart;
 - :func:`break_even` - per input, the value at which ROQ = 1 (the programme just pays),
   found by vectorised bisection; NaN where ROQ - 1 does not change sign in the searched range.
@@ -47,7 +47,7 @@ __all__ = ["one_way", "spider", "two_way", "discount_curve", "break_even", "vali
 
 #: Grid points per model call; larger grids are split into chunks of this size for the engine.
 SWEEP_CHUNK_ROWS = 1 << 16
-#: 0%, 5%, ..., 60%: the range of seed 001's sensitivity chart.
+#: 0%, 5%, ..., 60%: the range of Singgih's sensitivity chart.
 DEFAULT_DISCOUNT_RATES = tuple(round(0.05 * k, 2) for k in range(13))
 
 
@@ -331,7 +331,7 @@ def two_way(scenario: Scenario, x: str = "discount_rate", y: str = "annual_cost"
 def discount_curve(scenario: Scenario | Mapping, rates: Sequence[float] | None = None, outputs: Sequence[str] = ("roq", "npv_gain", "npv_programme_cost")):
     """ROQ (and NPV figures) against the discount rate at the base values.
 
-    ``scenario`` may also be a plain parameters mapping, e.g. the published seed-001 case
+    ``scenario`` may also be a plain parameters mapping, e.g. Singgih's published case
     (:func:`simulator.roq.casestudy.case_study_parameters`).
 
     Returns
