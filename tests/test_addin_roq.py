@@ -257,3 +257,14 @@ def test_parameter_table_from_the_scenario_template_is_the_base_case():
     from simulator.uncertainty import builtin_scenario
 
     assert result["roq"] == pytest.approx(builtin_scenario().evaluate_base()["roq"], rel=1e-12)
+
+
+def test_npv_messages_name_the_excel_arguments():
+    # the engine's check names the argument the cell passed, not the model's input name
+    from simulator.errors import RoqInputError
+    from simulator.roq import npv_of_profit
+
+    with pytest.raises(RoqInputError, match=r"^market_shares: must be <= 1 \(fraction\), got 30\.2; fractions: did you mean 30\.2% \(0\.302\)\?"):
+        npv_of_profit(250000, [30.2] * 5, [1.0] * 5, 0.2)
+    with pytest.raises(RoqInputError, match=r"^market_sizes: must be > 0"):
+        npv_of_profit(250000, [0.3] * 5, [-1.0] * 5, 0.2)

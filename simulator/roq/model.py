@@ -65,19 +65,21 @@ class ModelInput:
     high_open: bool = False
     per_year: bool = False
 
-    def check(self, array: np.ndarray) -> None:
-        """Raise :class:`RoqInputError` if any element lies outside the domain."""
+    def check(self, array: np.ndarray, argument: str | None = None) -> None:
+        """Raise :class:`RoqInputError` if any element lies outside the domain, naming
+        ``argument`` (default: the input's own name) as the caller's user typed it."""
+        argument = argument or self.name
         if self.low is not None:
             bad = array <= self.low if self.low_open else array < self.low
             if bad.any():
                 sign = ">" if self.low_open else ">="
-                raise RoqInputError(self.name, f"must be {sign} {self.low:g} ({self.unit}), got {compact(array[bad].flat[0])}")
+                raise RoqInputError(argument, f"must be {sign} {self.low:g} ({self.unit}), got {compact(array[bad].flat[0])}")
         if self.high is not None:
             bad = array >= self.high if self.high_open else array > self.high
             if bad.any():
                 sign = "<" if self.high_open else "<="
                 first = float(array[bad].flat[0])
-                raise RoqInputError(self.name, f"must be {sign} {self.high:g} ({self.unit}), got {compact(first)}{_unit_slip(first, self.unit)}")
+                raise RoqInputError(argument, f"must be {sign} {self.high:g} ({self.unit}), got {compact(first)}{_unit_slip(first, self.unit)}")
 
 
 #: Longest horizon the model evaluates: 100 years (a longer one is a typo, e.g. a date serial).
@@ -664,9 +666,9 @@ def npv_of_profit(margin, market_shares, market_sizes, discount_rate):
     """
     y = as_float_array(margin, "margin")
     shares = as_float_array(market_shares, "market_shares")
-    MODEL_INPUTS["market_share_path"].check(shares)
+    MODEL_INPUTS["market_share_path"].check(shares, "market_shares")
     sizes = as_float_array(market_sizes, "market_sizes")
-    MODEL_INPUTS["market_size_path"].check(sizes)
+    MODEL_INPUTS["market_size_path"].check(sizes, "market_sizes")
     rate = as_float_array(discount_rate, "discount_rate")
     MODEL_INPUTS["discount_rate"].check(rate)
     if shares.ndim == 0 or sizes.ndim == 0 or shares.shape[-1] != sizes.shape[-1]:
