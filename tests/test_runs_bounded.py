@@ -143,7 +143,7 @@ def test_max_time_stops_cleanly_with_a_labelled_partial_result():
     assert result.stopped_early and result.requested_samples == 10**12 and 0 < result.samples < 10**9
     assert result.summary().splitlines()[1].startswith("PARTIAL RESULT: --max-time 0.5 s stopped the run after")
     # the partial result is exactly a run of that many scenarios
-    again = run_monte_carlo(builtin_scenario(), samples=result.samples, seed=1, progress=False, workers=1)
+    again = run_monte_carlo(builtin_scenario(), samples=result.samples, seed=1, progress=False, workers=1, kernel=result.kernel)  # the same path (auto: numba for 10**12)
     assert again.statistics["roq"]["mean"] == result.statistics["roq"]["mean"]
 
 

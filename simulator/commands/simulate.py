@@ -263,21 +263,6 @@ def targets_of(args) -> dict:
     return targets
 
 
-def check_new_file(path, argument: str, args) -> None:
-    """Refuse, before any computation, to overwrite an existing file (unless --force) or to write into a missing folder."""
-    from pathlib import Path
-
-    from ..errors import RoqInputError
-
-    target_path = Path(path)
-    if target_path.is_dir():
-        raise RoqInputError(argument, f"{target_path} is a directory; give a file name")
-    if target_path.exists() and not getattr(args, "force", False):
-        raise RoqInputError(argument, f"{target_path} exists; choose another name or pass --force to replace it")
-    if not target_path.parent.is_dir():
-        raise RoqInputError(argument, f"{target_path.parent} is not an existing folder")
-
-
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "simulate",
@@ -328,7 +313,9 @@ def run(args) -> int:
     scenario = load(args)
     if args.export_samples:
         sample_format(args.export_samples)
-        check_new_file(args.export_samples, "--export-samples", args)
+        from .._files import check_new_file
+
+        check_new_file(args.export_samples, force=getattr(args, "force", False), argument="--export-samples")
     say = (lambda *a, **k: None) if args.quiet or args.output_format == "json" else print
     with open_engine(args, workers=args.workers) as engine:  # engine flags checked first; nothing starts yet
         outputs = output_set(args, _expected_files(args, scenario))
