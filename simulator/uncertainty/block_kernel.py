@@ -18,7 +18,8 @@ Paths
 Pyodide) and a scenario in the kernel's model family (:func:`plan_for`: scalar inputs,
 constant market growth, retention given or from the satisfaction mix, no survey chain,
 no per-year outputs); ``"numpy"`` is the vectorised path, always available. ``"auto"``
-(the default) takes numba when both hold. The paths agree to rounding (1e-12 relative on
+(the default) takes numba when both hold and the run has at least
+:data:`AUTO_MIN_SAMPLES` scenarios. The paths agree to rounding (1e-12 relative on
 every output, tested), and on each path a seed gives bit-identical results for any chunk
 size, thread count and engine; the path a run took is in its provenance.
 """
@@ -72,6 +73,7 @@ def numba_available() -> bool:
 
 
 def numba_version() -> str:
+    """The installed numba's version string (imports numba: call only on the numba path)."""
     import numba
 
     return numba.__version__
@@ -116,9 +118,9 @@ class KernelPlan:
         tails = _buffer("tails", (dims, n) if (self.codes == 3).any() else (dims, 0), np.int64)
         tail_counts = np.zeros(dims, np.int64)
         _numba_block.inverse_cdfs(u, self.codes, self.parameters, self.tables, self.table_of, self.tail_index, values, tails, tail_counts)
-        for j in np.flatnonzero(tail_counts):
+        if tail_counts.any():
             from scipy import special
-
+        for j in np.flatnonzero(tail_counts):
             distribution = distributions[j]
             where = tails[j, :tail_counts[j]]
             # the same tail values as distribution.standard_ppf (betaincinv), then scaled like ppf
