@@ -233,3 +233,13 @@ def test_cli_kernel_option(capsys):
     assert stop.value.code == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and "--kernel: invalid choice: 'gpu'" in error
+
+
+def test_cli_sensitivity_kernel_gives_the_same_table(capsys):
+    from simulator.cli import main
+
+    tables = []
+    for kernel in ("numba", "numpy"):
+        assert main(["sensitivity", "--samples", "512", "--kernel", kernel]) == 0
+        tables.append(capsys.readouterr().out)
+    assert tables[0] == tables[1] and "Sobol'" in tables[0]

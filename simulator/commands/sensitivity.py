@@ -48,6 +48,9 @@ def register(subparsers) -> None:
                         "lhs samplers, whose rows are not independent; bootstrap for random rows)")
     parser.add_argument("--replicates", type=count, metavar="R", help="Sobol': independent randomised replicates for --intervals replicates (default 16)")
     parser.add_argument("--backend", choices=("fast", "salib"), default="fast", help="Sobol' analysis engine (default fast; salib = SALib's reference implementation)")
+    parser.add_argument("--kernel", choices=("auto", "numba", "numpy"), default=None,
+                        help="how the model is evaluated on the samples: the compiled numba kernel, numpy, or auto (default, or ROQ_KERNEL): "
+                        "numba from 2**24 model evaluations when it is installed; the same numbers either way")
     add_engine_options(parser)
     add_out_option(parser)
     add_charts_option(parser)
@@ -84,6 +87,7 @@ def run(args) -> int:
             conf_level=args.conf_level,
             backend=args.backend,
             engine=engine,
+            kernel=args.kernel,
             **sobol_options,
         )
     print(f"Scenario: {scenario.name}")
