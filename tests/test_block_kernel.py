@@ -243,3 +243,14 @@ def test_cli_sensitivity_kernel_gives_the_same_table(capsys):
         assert main(["sensitivity", "--samples", "512", "--kernel", kernel]) == 0
         tables.append(capsys.readouterr().out)
     assert tables[0] == tables[1] and "Sobol'" in tables[0]
+
+
+def test_kernel_draws_the_random_samplers_block_exactly():
+    # drawn tile by tile inside the kernel from the block's own Generator: the same numbers
+    scenario = builtin_scenario()
+    plan, _ = block_kernel.plan_for(scenario, ("roq",))
+    assert plan.draws_in_kernel(scenario, "random") and not plan.draws_in_kernel(scenario, "lhs")
+    for block, length in ((0, 65536), (5, 12345)):
+        drawn = plan.drawn_inputs(scenario, block, length, 21)
+        reference = plan.sampled_inputs(scenario, scenario.uniform_block(block, length, 21, "random"))
+        assert np.array_equal(drawn, reference)

@@ -35,15 +35,8 @@ NEAR_ONE = 1e-3
 
 
 @njit(**_OPTIONS)
-def inverse_cdfs(u, codes, parameters, tables, table_of, tail_index, values, tails, tail_counts):
-    """Inverse CDFs of the uniforms ``u`` (n, D) into ``values`` (D, n), column by column.
-
-    Codes: VALUE (column already filled by numpy), UNIFORM (low, high), TRIANGULAR
-    (low, mode, high, split), BETA_TABLE (low, high; table ``tables[table_of[j]]``
-    interpolated linearly). Beta values in the table's tails (the outer 0.1% of
-    probability, where the inverse is ``betaincinv`` itself) are not computed here: their
-    positions go to ``tails[j, :tail_counts[j]]`` for the caller to fill.
-    """
+def _inverse_cdf_rows(u, first_row, codes, parameters, tables, table_of, tail_index, values, tails, tail_u, tail_counts):
+    """Inverse CDFs of the uniforms ``u`` (rows first_row.., D) into ``values[:, first_row..]``."""
     n = u.shape[0]
     for j in range(u.shape[1]):  # column by column: each loop has one branch-free body
         code = codes[j]
@@ -53,23 +46,23 @@ def inverse_cdfs(u, codes, parameters, tables, table_of, tail_index, values, tai
         if code == UNIFORM:
             low, width = p[0], p[1] - p[0]
             for i in range(n):
-                values[j, i] = low + u[i, j] * width
+                values[j, first_row + i] = low + u[i, j] * width
         elif code == TRIANGULAR:
             a, c, b, split = p[0], p[1], p[2], p[3]
             width = b - a
             for i in range(n):
                 x = u[i, j]
                 if x < split:
-                    values[j, i] = a + math.sqrt(x * width * (c - a))
+                    values[j, first_row + i] = a + math.sqrt(x * width * (c - a))
                 else:
-                    values[j, i] = b - math.sqrt((1.0 - x) * width * (b - c))
+                    values[j, first_row + i] = b - math.sqrt((1.0 - x) * width * (b - c))
         else:  # BETA_TABLE
             nodes = tables[table_of[j]]
             last = nodes.shape[0] - 2  # _NODES - 1
             scale = float(nodes.shape[0] - 1)
             low_tail, high_tail = tail_index[j, 0], tail_index[j, 1]
             low, width = p[0], p[1] - p[0]
-            count = 0
+            count = tail_counts[j]
             for i in range(n):
                 x = u[i, j]
                 t = x * scale
@@ -79,13 +72,49 @@ def inverse_cdfs(u, codes, parameters, tables, table_of, tail_index, values, tai
                 elif index > last:
                     index = last
                 if index < low_tail or index >= high_tail:
-                    tails[j, count] = i
+                    tails[j, count] = first_row + i
+                    tail_u[j, count] = x
                     count += 1
                     continue
                 t -= index
                 start = nodes[index]
-                values[j, i] = low + (start + (nodes[index + 1] - start) * t) * width
+                values[j, first_row + i] = low + (start + (nodes[index + 1] - start) * t) * width
             tail_counts[j] = count
+
+
+@njit(**_OPTIONS)
+def inverse_cdfs(u, codes, parameters, tables, table_of, tail_index, values, tails, tail_u, tail_counts):
+    """Inverse CDFs of the uniforms ``u`` (n, D) into ``values`` (D, n), column by column.
+
+    Codes: VALUE (column already filled by numpy), UNIFORM (low, high), TRIANGULAR
+    (low, mode, high, split), BETA_TABLE (low, high; table ``tables[table_of[j]]``
+    interpolated linearly). Beta values in the table's tails (the outer 0.1% of
+    probability, where the inverse is ``betaincinv`` itself) are not computed here: their
+    positions go to ``tails[j, :tail_counts[j]]`` and their uniforms to ``tail_u`` for the
+    caller to fill.
+    """
+    tail_counts[:] = 0
+    _inverse_cdf_rows(u, 0, codes, parameters, tables, table_of, tail_index, values, tails, tail_u, tail_counts)
+
+
+#: Rows of uniforms drawn at a time by random_inverse_cdfs (32 kB for 4 inputs: in L1/L2).
+UNIFORM_TILE = 1024
+
+
+@njit(**_OPTIONS)
+def random_inverse_cdfs(rng, n, codes, parameters, tables, table_of, tail_index, values, tails, tail_u, tail_counts):
+    """:func:`inverse_cdfs` of ``rng.random((n, D)) + 2**-54`` (the random sampler's block), drawn
+    tile by tile from the same numpy Generator, in the same order, so the same numbers, without
+    the block's uniforms ever being in memory at once."""
+    dims = codes.shape[0]
+    tile = np.empty((UNIFORM_TILE, dims))
+    tail_counts[:] = 0
+    for begin in range(0, n, UNIFORM_TILE):
+        rows = min(UNIFORM_TILE, n - begin)
+        for i in range(rows):
+            for j in range(dims):
+                tile[i, j] = rng.random() + 2.0**-54
+        _inverse_cdf_rows(tile[:rows], begin, codes, parameters, tables, table_of, tail_index, values, tails, tail_u, tail_counts)
 
 
 @njit(**_OPTIONS)

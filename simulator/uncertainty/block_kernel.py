@@ -111,20 +111,45 @@ class KernelPlan:
 
         n, dims = u.shape
         values = np.empty((dims, n)) if out is None else out
-        distributions = [scenario.uncertain[name] for name in self.names]
-        for j, distribution in enumerate(distributions):
+        for j, name in enumerate(self.names):
             if self.codes[j] == 0:
-                values[j] = distribution.ppf(u[:, j])
-        tails = _buffer("tails", (dims, n) if (self.codes == 3).any() else (dims, 0), np.int64)
-        tail_counts = np.zeros(dims, np.int64)
-        _numba_block.inverse_cdfs(u, self.codes, self.parameters, self.tables, self.table_of, self.tail_index, values, tails, tail_counts)
+                values[j] = scenario.uncertain[name].ppf(u[:, j])
+        tails, tail_u, tail_counts = self._tail_buffers(dims, n)
+        _numba_block.inverse_cdfs(u, self.codes, self.parameters, self.tables, self.table_of, self.tail_index, values, tails, tail_u, tail_counts)
+        return self._fill_tails(scenario, values, tails, tail_u, tail_counts)
+
+    def drawn_inputs(self, scenario, block_index: int, length: int, seed: int, *, out: np.ndarray | None = None) -> np.ndarray:
+        """The random sampler's block drawn and inverted in the kernel, tile by tile: the same
+        numbers as ``sampled_inputs(scenario, scenario.uniform_block(..., "random"))``, without
+        the block's uniforms in memory. Only for :meth:`draws_in_kernel` scenarios."""
+        from . import _numba_block
+        from .samplers import block_generator
+
+        dims = len(self.names)
+        values = np.empty((dims, length)) if out is None else out
+        tails, tail_u, tail_counts = self._tail_buffers(dims, length)
+        _numba_block.random_inverse_cdfs(block_generator(seed, block_index), length, self.codes, self.parameters, self.tables, self.table_of,
+                                         self.tail_index, values, tails, tail_u, tail_counts)
+        return self._fill_tails(scenario, values, tails, tail_u, tail_counts)
+
+    def draws_in_kernel(self, scenario, sampler: str) -> bool:
+        """True when the kernel can draw the block itself: random sampler, no rank
+        correlations, every inverse CDF compiled."""
+        return sampler == "random" and scenario.correlation is None and bool(np.all(self.codes != 0))
+
+    def _tail_buffers(self, dims: int, n: int):
+        width = n if (self.codes == 3).any() else 0
+        return _buffer("tails", (dims, width), np.int64), _buffer("tail_u", (dims, width)), np.zeros(dims, np.int64)
+
+    def _fill_tails(self, scenario, values, tails, tail_u, tail_counts):
+        """The beta tails by ``betaincinv``, as distribution.standard_ppf, scaled as its ppf."""
         if tail_counts.any():
             from scipy import special
-        for j in np.flatnonzero(tail_counts):
-            distribution = distributions[j]
-            where = tails[j, :tail_counts[j]]
-            # the same tail values as distribution.standard_ppf (betaincinv), then scaled like ppf
-            values[j, where] = distribution.low + special.betaincinv(distribution.alpha, distribution.beta, u[where, j]) * (distribution.high - distribution.low)
+
+            for j in np.flatnonzero(tail_counts):
+                distribution = scenario.uncertain[self.names[j]]
+                count = tail_counts[j]
+                values[j, tails[j, :count]] = distribution.low + special.betaincinv(distribution.alpha, distribution.beta, tail_u[j, :count]) * (distribution.high - distribution.low)
         return values
 
     def outputs(self, values: np.ndarray, output_codes: np.ndarray | None = None, *, out: np.ndarray | None = None) -> np.ndarray:
@@ -336,7 +361,11 @@ def run_block(plan: KernelPlan, scenario, block_index: int, length: int, seed: i
     ``keep`` (then they are the caller's).
     """
     dims = len(plan.names)
-    u = scenario.uniform_block(block_index, length, seed, sampler, out=_buffer("uniforms", (length, dims)))
-    values = plan.sampled_inputs(scenario, u, out=None if keep else _buffer("inputs", (dims, length)))
+    inputs = None if keep else _buffer("inputs", (dims, length))
+    if plan.draws_in_kernel(scenario, sampler):
+        values = plan.drawn_inputs(scenario, block_index, length, seed, out=inputs)
+    else:
+        u = scenario.uniform_block(block_index, length, seed, sampler, out=_buffer("uniforms", (length, dims)))
+        values = plan.sampled_inputs(scenario, u, out=inputs)
     out = plan.outputs(values, out=None if keep else _buffer("outputs", (plan.output_codes.size, length)))
     return summarise(out, outputs, thresholds, relative_accuracy, min_magnitude), values, out
