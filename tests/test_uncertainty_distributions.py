@@ -86,6 +86,27 @@ def test_ppf_agrees_with_scipy(distribution, reference):
     assert np.all(np.diff(x[np.argsort(u)]) >= 0)  # monotone
 
 
+@pytest.mark.parametrize("distribution", [Pert(0.05, 0.07, 0.144), Beta(2.0, 5.0), Beta(0.5, 0.5), Beta(5.0, 1.0), Beta(200.0, 3.0), Beta(3.0, 200.0)])
+def test_beta_tails_are_tabulated_to_the_exact_inverse(distribution):
+    """In the outer 0.1% of probability the tail tables (against (u / u_tail)^(1/alpha)) match
+    betaincinv, the upper tail computed from Beta(beta, alpha) at 1 - u, which keeps its digits."""
+    from scipy import special
+
+    distribution.standard_ppf(0.5)
+    lower_mass, upper_mass = distribution._tail_mass
+    rng = np.random.default_rng(11)
+    lower = np.concatenate([rng.random(50_000) * lower_mass, lower_mass * 10.0 ** -rng.uniform(0, 13, 5_000)])
+    upper = np.concatenate([rng.random(50_000) * upper_mass, upper_mass * 10.0 ** -rng.uniform(0, 12.9, 5_000)])
+    a, b = distribution.alpha, distribution.beta
+    assert np.max(np.abs(distribution.standard_ppf(lower) - special.betaincinv(a, b, lower))) < 5e-8
+    near_one = 1.0 - upper  # rounded; 1 - near_one is exact (Sterbenz), so the reference uses it
+    assert np.max(np.abs(distribution.standard_ppf(near_one) - (1.0 - special.betaincinv(b, a, 1.0 - near_one)))) < 5e-8
+    edges = np.array([0.0, lower_mass, 1.0 - upper_mass, 1.0])
+    assert distribution.standard_ppf(edges)[[0, 3]].tolist() == [0.0, 1.0]
+    u = np.sort(np.concatenate([lower, 1.0 - upper, edges, np.nextafter(edges[1:3], 0), np.nextafter(edges[1:3], 1)]))
+    assert np.all(np.diff(distribution.standard_ppf(u)) >= 0)  # monotone across the tables' joins
+
+
 def test_pert_mean_variance_formulas():
     d = Pert(0.05, 0.07, 0.144)
     assert d.mean == pytest.approx((0.05 + 4 * 0.07 + 0.144) / 6)

@@ -4,7 +4,7 @@ The numpy path of :mod:`.montecarlo` evaluates a block in many whole-array passe
 inverse CDF step, per model operation and per year, per statistic), each reading and
 writing 65,536-value temporaries. This kernel does the same work per scenario in compiled
 loops (numba): the inputs' inverse CDFs (uniform, triangular, the tabulated PERT/beta
-inverse; other families and the beta tails stay with numpy), the model for both arms
+inverse with its tail tables; other families stay with numpy), the model for both arms
 (the year recursion below 8 years, the closed-form sums from 8, exactly as
 :func:`simulator.roq.evaluate`), and the block's partial summary (count, mean, M2,
 extremes, threshold counts and the log-bucket sketch of
@@ -95,10 +95,11 @@ class KernelPlan:
 
     names: tuple  # uncertain inputs, in sampling order
     codes: np.ndarray  # per input: family code (0: inverse CDF by numpy)
-    parameters: np.ndarray  # per input: (low, high) or (low, mode, high, split)
-    tables: np.ndarray  # stacked beta inverse-CDF tables
+    parameters: np.ndarray  # per input: (low, high), (low, mode, high, split) or (low, high, 1/alpha, 1/beta)
+    tables: np.ndarray  # stacked beta inverse-CDF tables (the body)
     table_of: np.ndarray
-    tail_index: np.ndarray  # per input: (low, high) table indices outside which betaincinv is used
+    tail_index: np.ndarray  # per input: (low, high) table indices outside which the tail tables are used
+    tail_tables: np.ndarray  # stacked (lower, upper) tail tables
     sources: np.ndarray  # per input slot: row of the sampled inputs, or -1
     constants: np.ndarray  # per input slot: the base value (NaN if unused)
     modes: np.ndarray
@@ -114,9 +115,8 @@ class KernelPlan:
         for j, name in enumerate(self.names):
             if self.codes[j] == 0:
                 values[j] = scenario.uncertain[name].ppf(u[:, j])
-        tails, tail_u, tail_counts = self._tail_buffers(dims, n)
-        _numba_block.inverse_cdfs(u, self.codes, self.parameters, self.tables, self.table_of, self.tail_index, values, tails, tail_u, tail_counts)
-        return self._fill_tails(scenario, values, tails, tail_u, tail_counts)
+        _numba_block.inverse_cdfs(u, self.codes, self.parameters, self.tables, self.table_of, self.tail_index, self.tail_tables, values)
+        return values
 
     def drawn_inputs(self, scenario, block_index: int, length: int, seed: int, *, out: np.ndarray | None = None) -> np.ndarray:
         """The random sampler's block drawn and inverted in the kernel, tile by tile: the same
@@ -127,30 +127,14 @@ class KernelPlan:
 
         dims = len(self.names)
         values = np.empty((dims, length)) if out is None else out
-        tails, tail_u, tail_counts = self._tail_buffers(dims, length)
-        _numba_block.random_inverse_cdfs(block_generator(seed, block_index), length, self.codes, self.parameters, self.tables, self.table_of,
-                                         self.tail_index, values, tails, tail_u, tail_counts)
-        return self._fill_tails(scenario, values, tails, tail_u, tail_counts)
+        _numba_block.random_inverse_cdfs(pcg64_state(block_generator(seed, block_index)), length, self.codes, self.parameters, self.tables,
+                                         self.table_of, self.tail_index, self.tail_tables, values)
+        return values
 
     def draws_in_kernel(self, scenario, sampler: str) -> bool:
         """True when the kernel can draw the block itself: random sampler, no rank
         correlations, every inverse CDF compiled."""
         return sampler == "random" and scenario.correlation is None and bool(np.all(self.codes != 0))
-
-    def _tail_buffers(self, dims: int, n: int):
-        width = n if (self.codes == 3).any() else 0
-        return _buffer("tails", (dims, width), np.int64), _buffer("tail_u", (dims, width)), np.zeros(dims, np.int64)
-
-    def _fill_tails(self, scenario, values, tails, tail_u, tail_counts):
-        """The beta tails by ``betaincinv``, as distribution.standard_ppf, scaled as its ppf."""
-        if tail_counts.any():
-            from scipy import special
-
-            for j in np.flatnonzero(tail_counts):
-                distribution = scenario.uncertain[self.names[j]]
-                count = tail_counts[j]
-                values[j, tails[j, :count]] = distribution.low + special.betaincinv(distribution.alpha, distribution.beta, tail_u[j, :count]) * (distribution.high - distribution.low)
-        return values
 
     def outputs(self, values: np.ndarray, output_codes: np.ndarray | None = None, *, out: np.ndarray | None = None) -> np.ndarray:
         """The model on sampled inputs (D, n): requested outputs as rows (K, n)."""
@@ -160,6 +144,15 @@ class KernelPlan:
         out = np.empty((codes.size, values.shape[1])) if out is None else out
         _numba_block.model_outputs(values, self.sources, self.constants, self.modes, self.horizon, codes, out)
         return out
+
+
+def pcg64_state(generator: np.random.Generator) -> np.ndarray:
+    """A PCG64 Generator's state as the kernel's four words (state high, low, increment high, low)."""
+    if not isinstance(generator.bit_generator, np.random.PCG64):  # pragma: no cover - block_generator is PCG64
+        raise TypeError("the kernel draws PCG64 streams only")
+    state = generator.bit_generator.state["state"]
+    mask = (1 << 64) - 1
+    return np.array([state["state"] >> 64, state["state"] & mask, state["inc"] >> 64, state["inc"] & mask], np.uint64)
 
 
 def plan_for(scenario, outputs, value_inputs: tuple | None = None) -> tuple[KernelPlan | None, str]:
@@ -215,7 +208,7 @@ def plan_for(scenario, outputs, value_inputs: tuple | None = None) -> tuple[Kern
     parameters = np.zeros((dims, 4))
     tail_index = np.zeros((dims, 2), np.int64)
     table_of = np.zeros(dims, np.int64)
-    tables = []
+    tables, tail_tables = [], []
     for j, name in enumerate(names):
         if value_inputs is not None:
             continue  # values, not uniforms: code 0
@@ -227,9 +220,10 @@ def plan_for(scenario, outputs, value_inputs: tuple | None = None) -> tuple[Kern
         elif code == 2:
             parameters[j] = distribution.low, distribution.mode, distribution.high, distribution._split
         elif code == 3:
-            parameters[j, :2] = distribution.low, distribution.high
+            parameters[j] = distribution.low, distribution.high, 1.0 / distribution.alpha, 1.0 / distribution.beta
             table_of[j] = len(tables)
             tables.append(distribution._table if distribution._table is not None else distribution._build_table())
+            tail_tables.append(distribution._tail_tables)
             tail_index[j] = distribution._tail_index
     sources = np.full(len(INPUT_SLOTS), -1, np.int64)
     constants = np.full(len(INPUT_SLOTS), math.nan)
@@ -241,6 +235,7 @@ def plan_for(scenario, outputs, value_inputs: tuple | None = None) -> tuple[Kern
     horizon = int(base["horizon"])
     plan = KernelPlan(names=names, codes=codes, parameters=parameters,
                       tables=np.stack(tables) if tables else np.zeros((1, 2)), table_of=table_of, tail_index=tail_index,
+                      tail_tables=np.stack(tail_tables) if tail_tables else np.zeros((1, 2, 2)),
                       sources=sources, constants=constants, modes=np.array([competitor_mode, with_mode, without_mode, convention], np.int64),
                       horizon=horizon, output_codes=np.array([OUTPUT_CODES[name] for name in outputs], np.int64))
     return plan, ""
