@@ -206,12 +206,15 @@ def _tile_integer_power(base, exponent, m, result, square):
 def _tile_power_sum(y, horizon, m, out, scratch):
     """out[:m] = y + y^2 + ... + y^T (simulator.roq.model._power_sum, element by element)."""
     _tile_integer_power(y, horizon, m, out, scratch)
+    near = 0
     for i in range(m):
         out[i] = y[i] * (out[i] - 1.0) / (y[i] - 1.0)
-    for i in range(m):
-        step = y[i] - 1.0
-        if abs(step) < 1e-2:  # near y = 1 the quotient cancels
-            out[i] = float(horizon) if step == 0.0 else y[i] * math.expm1(horizon * math.log1p(step)) / step
+        near += abs(y[i] - 1.0) < 1e-2  # a vectorised count; the fix below is rarely needed
+    if near:
+        for i in range(m):
+            step = y[i] - 1.0
+            if abs(step) < 1e-2:  # near y = 1 the quotient cancels
+                out[i] = float(horizon) if step == 0.0 else y[i] * math.expm1(horizon * math.log1p(step)) / step
 
 
 @njit(**_OPTIONS)
@@ -227,9 +230,11 @@ def _tile_arm(x, q, start, inflow_ratio, n0, horizon, m, present, final, work):
         weighted = (sum_x[i] - sum_qx[i]) / (1.0 - q[i])
         present[i] = n0[i] * (start[i] * sum_qx[i] + inflow_ratio[i] * weighted)
     _tile_integer_power(q, horizon, m, final, scratch)
+    near = 0
     for i in range(m):
         final[i] = final[i] * start[i] + inflow_ratio[i] * ((1.0 - final[i]) / (1.0 - q[i]))
-    for i in range(m):
+        near += abs(q[i] - 1.0) < NEAR_ONE
+    for i in range(m if near else 0):
         step = q[i] - 1.0
         if abs(step) < NEAR_ONE:  # the divided differences cancel: sum the terms
             total = 0.0
@@ -271,17 +276,17 @@ def model_outputs(values, sources, constants, modes, horizon, output_codes, out)
     n = out.shape[1]
     competitor_mode, with_mode, without_mode, convention = modes[0], modes[1], modes[2], modes[3]
     w = np.empty((TILE_ROWS, TILE))
+    for s in range(N_SLOTS):  # constant inputs fill their rows once: no loop below writes them
+        if sources[s] < 0:
+            w[s, :] = constants[s]
     for begin in range(0, n, TILE):
         m = min(TILE, n - begin)
-        for s in range(N_SLOTS):  # the tile's inputs, one row per slot
+        for s in range(N_SLOTS):  # the tile's sampled inputs, one row per slot
             row = sources[s]
-            if row < 0:
-                value = constants[s]
+            if row >= 0:
+                source = values[row, begin:begin + m]
                 for i in range(m):
-                    w[s, i] = value
-            else:
-                for i in range(m):
-                    w[s, i] = values[row, begin + i]
+                    w[s, i] = source[i]
         churn = w[CHURN]
         switching = w[W_SWITCHING]
         if competitor_mode == 1:
