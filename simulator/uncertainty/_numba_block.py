@@ -263,6 +263,127 @@ TILE_ROWS = N_SLOTS + 20 + 4
 
 
 @njit(**_OPTIONS)
+def _model_workspace(sources, constants):
+    """A tile's working rows, the constant inputs' rows filled (no step of _model_tile writes them)."""
+    w = np.empty((TILE_ROWS, TILE))
+    for s in range(N_SLOTS):
+        if sources[s] < 0:
+            w[s, :] = constants[s]
+    return w
+
+
+@njit(**_OPTIONS)
+def _model_tile(w, values, begin, m, sources, modes, horizon, output_codes, out):
+    """The model on scenarios begin..begin+m (m <= TILE) of ``values`` into ``out[:, begin:begin+m]``."""
+    competitor_mode, with_mode, without_mode, convention = modes[0], modes[1], modes[2], modes[3]
+    for s in range(N_SLOTS):  # the tile's sampled inputs, one row per slot
+        row = sources[s]
+        if row >= 0:
+            source = values[row, begin:begin + m]
+            for i in range(m):
+                w[s, i] = source[i]
+    churn = w[CHURN]
+    switching = w[W_SWITCHING]
+    if competitor_mode == 1:
+        for i in range(m):
+            switching[i] = w[COMPETITOR_SWITCHING, i]
+    else:
+        for i in range(m):
+            switching[i] = 1.0 - w[COMPETITOR_RETENTION, i] - churn[i]
+    retention = w[W_RETENTION]
+    if with_mode == 1:
+        _mix_retention(w[SATISFIED], w[DELIGHTED], w[REPURCHASE_1], w[REPURCHASE_2], w[REPURCHASE_3], convention, m, retention)
+    else:
+        for i in range(m):
+            retention[i] = w[RETENTION_IN, i]
+    baseline = w[W_BASELINE_RETENTION]
+    if without_mode == 1:
+        _mix_retention(w[BASELINE_SATISFIED], w[BASELINE_DELIGHTED], w[REPURCHASE_1], w[REPURCHASE_2], w[REPURCHASE_3], convention, m, baseline)
+    elif without_mode == 0:
+        for i in range(m):
+            baseline[i] = w[BASELINE_RETENTION_IN, i]
+    else:
+        for i in range(m):
+            baseline[i] = math.nan
+    constant_without = without_mode == 2
+    slope, slope_without = w[W_SLOPE], w[W_SLOPE_WITHOUT]
+    one_year, growth, inflow, inverse_growth = w[W_ONE_YEAR], w[W_GROWTH], w[W_INFLOW], w[W_INVERSE_GROWTH]
+    attraction, rate = w[ATTRACTION], w[DISCOUNT_RATE]
+    for i in range(m):
+        slope[i] = retention[i] - switching[i]
+        slope_without[i] = baseline[i] - switching[i]
+        one_year[i] = 1.0 / (1.0 + rate[i])
+        growth[i] = 1.0 + w[MARKET_GROWTH, i]
+        inflow[i] = switching[i] + attraction[i] * (growth[i] - 1.0 + churn[i])
+        inverse_growth[i] = 1.0 / growth[i]
+    present, present_without, share, share_without = w[W_PRESENT], w[W_PRESENT_WITHOUT], w[W_SHARE], w[W_SHARE_WITHOUT]
+    annuity, n0, start, given = w[W_ANNUITY], w[MARKET_SIZE], w[INITIAL_SHARE], w[BASELINE_SHARE]
+    if horizon >= CLOSED_FORM_MIN_HORIZON:
+        x, inflow_ratio, q, work = w[W_X], w[W_INFLOW_RATIO], w[W_Q], w[W_WORK:W_WORK + 4]
+        for i in range(m):
+            x[i] = growth[i] * one_year[i]
+            inflow_ratio[i] = inflow[i] * inverse_growth[i]
+            q[i] = slope[i] * inverse_growth[i]
+        _tile_arm(x, q, start, inflow_ratio, n0, horizon, m, present, share, work)
+        if constant_without:
+            _tile_power_sum(x, horizon, m, present_without, work[0])
+            for i in range(m):
+                present_without[i] = n0[i] * given[i] * present_without[i]
+                share_without[i] = given[i]
+        else:
+            for i in range(m):
+                q[i] = slope_without[i] * inverse_growth[i]
+            _tile_arm(x, q, start, inflow_ratio, n0, horizon, m, present_without, share_without, work)
+        _tile_power_sum(one_year, horizon, m, annuity, work[0])
+    else:
+        discount, size = w[W_DISCOUNT], w[W_SIZE]
+        for i in range(m):
+            discount[i] = one_year[i]
+            annuity[i] = 0.0
+            present[i] = 0.0
+            present_without[i] = 0.0
+            size[i] = n0[i]
+            share[i] = start[i]
+            share_without[i] = given[i] if constant_without else start[i]
+        for _ in range(horizon):
+            for i in range(m):  # the branch is the same for every scenario: the compiler hoists it
+                size[i] = size[i] * growth[i]
+                share[i] = (slope[i] * share[i] + inflow[i]) * inverse_growth[i]
+                if not constant_without:
+                    share_without[i] = (slope_without[i] * share_without[i] + inflow[i]) * inverse_growth[i]
+                weight = size[i] * discount[i]
+                present[i] = present[i] + share[i] * weight
+                present_without[i] = present_without[i] + share_without[i] * weight
+                annuity[i] = annuity[i] + discount[i]
+                discount[i] = discount[i] * one_year[i]
+    margin, initial_cost, annual_cost = w[MARGIN], w[INITIAL_COST], w[ANNUAL_COST]
+    npv_with, npv_without, npv_cost, gain = w[W_WORK], w[W_WORK + 1], w[W_WORK + 2], w[W_WORK + 3]
+    for i in range(m):
+        npv_with[i] = margin[i] * present[i]
+        npv_without[i] = margin[i] * present_without[i]
+        npv_cost[i] = initial_cost[i] + annual_cost[i] * annuity[i]
+        gain[i] = npv_with[i] - npv_without[i]
+    for k in range(output_codes.shape[0]):
+        code = output_codes[k]
+        target = out[k, begin:begin + m]
+        if code == NPV_NET:
+            for i in range(m):
+                target[i] = gain[i] - npv_cost[i]
+        elif code == ROQ:
+            for i in range(m):
+                target[i] = gain[i] / npv_cost[i]
+        elif code == ROQ_NET:
+            for i in range(m):
+                target[i] = gain[i] / npv_cost[i] - 1.0
+        else:
+            source = (npv_with if code == NPV_WITH else npv_without if code == NPV_WITHOUT else npv_cost if code == NPV_COST
+                      else gain if code == NPV_GAIN else share if code == FINAL_SHARE else share_without if code == FINAL_SHARE_WITHOUT
+                      else retention if code == RETENTION else baseline)
+            for i in range(m):
+                target[i] = source[i]
+
+
+@njit(**_OPTIONS)
 def model_outputs(values, sources, constants, modes, horizon, output_codes, out):
     """The ROQ model per scenario into ``out`` (K, n), one row per requested output code.
 
@@ -274,123 +395,12 @@ def model_outputs(values, sources, constants, modes, horizon, output_codes, out)
     scenarios, one vectorised loop per operation.
     """
     n = out.shape[1]
-    competitor_mode, with_mode, without_mode, convention = modes[0], modes[1], modes[2], modes[3]
-    w = np.empty((TILE_ROWS, TILE))
-    for s in range(N_SLOTS):  # constant inputs fill their rows once: no loop below writes them
-        if sources[s] < 0:
-            w[s, :] = constants[s]
+    w = _model_workspace(sources, constants)
     for begin in range(0, n, TILE):
-        m = min(TILE, n - begin)
-        for s in range(N_SLOTS):  # the tile's sampled inputs, one row per slot
-            row = sources[s]
-            if row >= 0:
-                source = values[row, begin:begin + m]
-                for i in range(m):
-                    w[s, i] = source[i]
-        churn = w[CHURN]
-        switching = w[W_SWITCHING]
-        if competitor_mode == 1:
-            for i in range(m):
-                switching[i] = w[COMPETITOR_SWITCHING, i]
-        else:
-            for i in range(m):
-                switching[i] = 1.0 - w[COMPETITOR_RETENTION, i] - churn[i]
-        retention = w[W_RETENTION]
-        if with_mode == 1:
-            _mix_retention(w[SATISFIED], w[DELIGHTED], w[REPURCHASE_1], w[REPURCHASE_2], w[REPURCHASE_3], convention, m, retention)
-        else:
-            for i in range(m):
-                retention[i] = w[RETENTION_IN, i]
-        baseline = w[W_BASELINE_RETENTION]
-        if without_mode == 1:
-            _mix_retention(w[BASELINE_SATISFIED], w[BASELINE_DELIGHTED], w[REPURCHASE_1], w[REPURCHASE_2], w[REPURCHASE_3], convention, m, baseline)
-        elif without_mode == 0:
-            for i in range(m):
-                baseline[i] = w[BASELINE_RETENTION_IN, i]
-        else:
-            for i in range(m):
-                baseline[i] = math.nan
-        constant_without = without_mode == 2
-        slope, slope_without = w[W_SLOPE], w[W_SLOPE_WITHOUT]
-        one_year, growth, inflow, inverse_growth = w[W_ONE_YEAR], w[W_GROWTH], w[W_INFLOW], w[W_INVERSE_GROWTH]
-        attraction, rate = w[ATTRACTION], w[DISCOUNT_RATE]
-        for i in range(m):
-            slope[i] = retention[i] - switching[i]
-            slope_without[i] = baseline[i] - switching[i]
-            one_year[i] = 1.0 / (1.0 + rate[i])
-            growth[i] = 1.0 + w[MARKET_GROWTH, i]
-            inflow[i] = switching[i] + attraction[i] * (growth[i] - 1.0 + churn[i])
-            inverse_growth[i] = 1.0 / growth[i]
-        present, present_without, share, share_without = w[W_PRESENT], w[W_PRESENT_WITHOUT], w[W_SHARE], w[W_SHARE_WITHOUT]
-        annuity, n0, start, given = w[W_ANNUITY], w[MARKET_SIZE], w[INITIAL_SHARE], w[BASELINE_SHARE]
-        if horizon >= CLOSED_FORM_MIN_HORIZON:
-            x, inflow_ratio, q, work = w[W_X], w[W_INFLOW_RATIO], w[W_Q], w[W_WORK:W_WORK + 4]
-            for i in range(m):
-                x[i] = growth[i] * one_year[i]
-                inflow_ratio[i] = inflow[i] * inverse_growth[i]
-                q[i] = slope[i] * inverse_growth[i]
-            _tile_arm(x, q, start, inflow_ratio, n0, horizon, m, present, share, work)
-            if constant_without:
-                _tile_power_sum(x, horizon, m, present_without, work[0])
-                for i in range(m):
-                    present_without[i] = n0[i] * given[i] * present_without[i]
-                    share_without[i] = given[i]
-            else:
-                for i in range(m):
-                    q[i] = slope_without[i] * inverse_growth[i]
-                _tile_arm(x, q, start, inflow_ratio, n0, horizon, m, present_without, share_without, work)
-            _tile_power_sum(one_year, horizon, m, annuity, work[0])
-        else:
-            discount, size = w[W_DISCOUNT], w[W_SIZE]
-            for i in range(m):
-                discount[i] = one_year[i]
-                annuity[i] = 0.0
-                present[i] = 0.0
-                present_without[i] = 0.0
-                size[i] = n0[i]
-                share[i] = start[i]
-                share_without[i] = given[i] if constant_without else start[i]
-            for _ in range(horizon):
-                for i in range(m):  # the branch is the same for every scenario: the compiler hoists it
-                    size[i] = size[i] * growth[i]
-                    share[i] = (slope[i] * share[i] + inflow[i]) * inverse_growth[i]
-                    if not constant_without:
-                        share_without[i] = (slope_without[i] * share_without[i] + inflow[i]) * inverse_growth[i]
-                    weight = size[i] * discount[i]
-                    present[i] = present[i] + share[i] * weight
-                    present_without[i] = present_without[i] + share_without[i] * weight
-                    annuity[i] = annuity[i] + discount[i]
-                    discount[i] = discount[i] * one_year[i]
-        margin, initial_cost, annual_cost = w[MARGIN], w[INITIAL_COST], w[ANNUAL_COST]
-        npv_with, npv_without, npv_cost, gain = w[W_WORK], w[W_WORK + 1], w[W_WORK + 2], w[W_WORK + 3]
-        for i in range(m):
-            npv_with[i] = margin[i] * present[i]
-            npv_without[i] = margin[i] * present_without[i]
-            npv_cost[i] = initial_cost[i] + annual_cost[i] * annuity[i]
-            gain[i] = npv_with[i] - npv_without[i]
-        for k in range(output_codes.shape[0]):
-            code = output_codes[k]
-            target = out[k, begin:begin + m]
-            if code == NPV_NET:
-                for i in range(m):
-                    target[i] = gain[i] - npv_cost[i]
-            elif code == ROQ:
-                for i in range(m):
-                    target[i] = gain[i] / npv_cost[i]
-            elif code == ROQ_NET:
-                for i in range(m):
-                    target[i] = gain[i] / npv_cost[i] - 1.0
-            else:
-                source = (npv_with if code == NPV_WITH else npv_without if code == NPV_WITHOUT else npv_cost if code == NPV_COST
-                          else gain if code == NPV_GAIN else share if code == FINAL_SHARE else share_without if code == FINAL_SHARE_WITHOUT
-                          else retention if code == RETENTION else baseline)
-                for i in range(m):
-                    target[i] = source[i]
-
+        _model_tile(w, values, begin, min(TILE, n - begin), sources, modes, horizon, output_codes, out)
 
 
 _SLOT_CHUNK = 256
-_LANES = 8  # partial sums kept in 8 lanes, so the additions do not wait on each other
 
 
 @intrinsic
@@ -456,110 +466,136 @@ def _fast_slots(chunk, inverse_log_gamma, shift, margin, slots):
 
 @njit(**_OPTIONS)
 def _moments(row):
-    """(sum, count, min, max) of the finite values of row, in _LANES interleaved lanes."""
+    """(sum, count, min, max) of the finite values of row, in 4 interleaved lanes."""
     n = row.size
-    totals = np.zeros(_LANES)
-    finites = np.zeros(_LANES, np.int64)
-    smallests = np.full(_LANES, math.inf)
-    largests = np.full(_LANES, -math.inf)
-    whole = n - n % _LANES
-    for begin in range(0, whole, _LANES):
-        for lane in range(_LANES):
-            x = row[begin + lane]
-            ok = math.isfinite(x)
-            totals[lane] += x if ok else 0.0
-            finites[lane] += ok
-            smallests[lane] = x if (ok and x < smallests[lane]) else smallests[lane]
-            largests[lane] = x if (ok and x > largests[lane]) else largests[lane]
+    t0 = t1 = t2 = t3 = 0.0
+    c0 = c1 = c2 = c3 = 0
+    lo0 = lo1 = lo2 = lo3 = math.inf
+    hi0 = hi1 = hi2 = hi3 = -math.inf
+    whole = n - n % 4
+    for i in range(0, whole, 4):
+        x0, x1, x2, x3 = row[i], row[i + 1], row[i + 2], row[i + 3]
+        f0, f1, f2, f3 = math.isfinite(x0), math.isfinite(x1), math.isfinite(x2), math.isfinite(x3)
+        t0 += x0 if f0 else 0.0
+        t1 += x1 if f1 else 0.0
+        t2 += x2 if f2 else 0.0
+        t3 += x3 if f3 else 0.0
+        c0 += f0
+        c1 += f1
+        c2 += f2
+        c3 += f3
+        lo0 = x0 if (f0 and x0 < lo0) else lo0
+        lo1 = x1 if (f1 and x1 < lo1) else lo1
+        lo2 = x2 if (f2 and x2 < lo2) else lo2
+        lo3 = x3 if (f3 and x3 < lo3) else lo3
+        hi0 = x0 if (f0 and x0 > hi0) else hi0
+        hi1 = x1 if (f1 and x1 > hi1) else hi1
+        hi2 = x2 if (f2 and x2 > hi2) else hi2
+        hi3 = x3 if (f3 and x3 > hi3) else hi3
     for i in range(whole, n):
         x = row[i]
         if math.isfinite(x):
-            totals[0] += x
-            finites[0] += 1
-            smallests[0] = min(smallests[0], x)
-            largests[0] = max(largests[0], x)
-    total = 0.0
-    for lane in range(_LANES):
-        total += totals[lane]
-    return total, finites.sum(), smallests.min(), largests.max()
+            t0 += x
+            c0 += 1
+            lo0 = min(lo0, x)
+            hi0 = max(hi0, x)
+    return (t0 + t1) + (t2 + t3), c0 + c1 + c2 + c3, min(min(lo0, lo1), min(lo2, lo3)), max(max(hi0, hi1), max(hi2, hi3))
 
 
 @njit(**_OPTIONS)
 def _spread(row, centre):
-    """Sum of (x - centre)^2 over the finite values of row, in _LANES lanes."""
+    """Sum of (x - centre)^2 over the finite values of row, in 4 lanes."""
     n = row.size
-    spreads = np.zeros(_LANES)
-    whole = n - n % _LANES
-    for begin in range(0, whole, _LANES):
-        for lane in range(_LANES):
-            x = row[begin + lane]
-            deviation = x - centre
-            spreads[lane] += deviation * deviation if math.isfinite(x) else 0.0
+    s0 = s1 = s2 = s3 = 0.0
+    whole = n - n % 4
+    for i in range(0, whole, 4):
+        d0, d1, d2, d3 = row[i] - centre, row[i + 1] - centre, row[i + 2] - centre, row[i + 3] - centre
+        s0 += d0 * d0 if math.isfinite(d0) else 0.0
+        s1 += d1 * d1 if math.isfinite(d1) else 0.0
+        s2 += d2 * d2 if math.isfinite(d2) else 0.0
+        s3 += d3 * d3 if math.isfinite(d3) else 0.0
     for i in range(whole, n):
-        x = row[i]
-        if math.isfinite(x):
-            spreads[0] += (x - centre) * (x - centre)
-    spread = 0.0
-    for lane in range(_LANES):
-        spread += spreads[lane]
-    return spread
+        d = row[i] - centre
+        if math.isfinite(d):
+            s0 += d * d
+    return (s0 + s1) + (s2 + s3)
 
 
 @njit(**_OPTIONS)
-def block_statistics(out, thresholds, threshold_counts, inverse_log_gamma, key_min):
-    """The mergeable partial summary of each row of ``out`` (K, n), as summarise_block makes it.
+def _grow_window(k, first, last, window_low, window_size, counts, sums, squares):
+    """Widen output k's bucket window to cover slots first..last (the arrays may be reallocated)."""
+    if window_size[k] == 0:
+        new_low, new_high = first, last
+    else:
+        new_low, new_high = min(first, window_low[k]), max(last, window_low[k] + window_size[k] - 1)
+    size = new_high - new_low + 1
+    width = counts.shape[1]
+    if size > width:
+        width = max(size, 2 * width)
+        wider = (np.zeros((counts.shape[0], width), np.int64), np.zeros((counts.shape[0], width)), np.zeros((counts.shape[0], width)))
+        wider[0][:, :counts.shape[1]] = counts
+        wider[1][:, :counts.shape[1]] = sums
+        wider[2][:, :counts.shape[1]] = squares
+        counts, sums, squares = wider
+    move = window_low[k] - new_low if window_size[k] else 0
+    if move:  # the old buckets shift right; the vacated front is zeroed
+        for i in range(window_size[k] - 1, -1, -1):
+            counts[k, i + move] = counts[k, i]
+            sums[k, i + move] = sums[k, i]
+            squares[k, i + move] = squares[k, i]
+        for i in range(min(move, window_size[k])):
+            counts[k, i] = 0
+            sums[k, i] = 0.0
+            squares[k, i] = 0.0
+    window_low[k] = new_low
+    window_size[k] = size
+    return counts, sums, squares
 
-    Returns per output: count (finite values), nonfinite, mean, m2, min, max, exceed
-    counts (K, max thresholds; x > t over finite x), bucket offset, and the concatenated
-    dense bucket arrays (counts, sums, squares) with their starts (K + 1). The buckets are
-    those of summarise_block value for value (:func:`_fast_slots`); sums and M2 are summed
-    in lanes, so they agree with numpy's pairwise sums to rounding.
+
+@njit(**_OPTIONS)
+def _accumulate(tile, m, thresholds, threshold_counts, inverse_log_gamma, shift, margin, total, finite_count, low, high, centre, spread,
+                exceed, window_low, window_size, counts, sums, squares, slots):
+    """Fold a tile of outputs (rows of ``tile[:, :m]``) into a block's running statistics.
+
+    Sum, count, extremes and threshold counts add up; M2 merges the tile's own (about its
+    mean) by Chan, Golub and LeVeque's pairwise update (the one statistics.merge_two uses);
+    the buckets (:func:`_fast_slots`) scatter into a window of slots that widens as the
+    block's extremes do. Returns the (possibly reallocated) bucket arrays.
     """
-    k_outputs, n = out.shape
-    count = np.zeros(k_outputs, np.int64)
-    nonfinite = np.zeros(k_outputs, np.int64)
-    mean = np.zeros(k_outputs)
-    m2 = np.zeros(k_outputs)
-    low = np.full(k_outputs, math.inf)
-    high = np.full(k_outputs, -math.inf)
-    exceed = np.zeros(thresholds.shape, np.int64)
-    offset = np.zeros(k_outputs, np.int64)
-    starts = np.zeros(k_outputs + 1, np.int64)
-    shift = float(key_min - 1)
-    margin = 1e-7 * inverse_log_gamma + 1e-9
-    for k in range(k_outputs):
-        row = out[k]
-        total, finite, smallest, largest = _moments(row)
+    for k in range(tile.shape[0]):
+        row = tile[k, :m]
+        tile_total, tile_count, smallest, largest = _moments(row)
         for t in range(threshold_counts[k]):  # one pass per threshold: a register count, vectorised
             limit = thresholds[k, t]
             above = 0
-            for i in range(n):
+            for i in range(m):
                 x = row[i]
                 above += (x > limit) & (x != math.inf)  # finite values only, as numpy counts them (NaN compares False)
-            exceed[k, t] = above
-        count[k] = finite
-        nonfinite[k] = n - finite
-        low[k], high[k] = smallest, largest
-        if finite:
-            mean[k] = total / finite
-            first = _slot_of(smallest, inverse_log_gamma, shift)
-            last = _slot_of(largest, inverse_log_gamma, shift)
-            offset[k] = first
-            starts[k + 1] = starts[k] + last - first + 1
-        else:
-            starts[k + 1] = starts[k]
-    counts = np.zeros(starts[k_outputs], np.int64)
-    sums = np.zeros(starts[k_outputs])
-    squares = np.zeros(starts[k_outputs])
-    slots = np.empty(_SLOT_CHUNK)
-    for k in range(k_outputs):
-        if count[k] == 0:
+            exceed[k, t] += above
+        if tile_count == 0:
             continue
-        row = out[k]
-        m2[k] = _spread(row, mean[k])
-        base = starts[k] - offset[k]
-        for begin in range(0, n, _SLOT_CHUNK):
-            chunk = row[begin:min(n, begin + _SLOT_CHUNK)]
+        tile_mean = tile_total / tile_count
+        tile_m2 = _spread(row, tile_mean)
+        before = finite_count[k]
+        if before == 0:
+            centre[k], spread[k] = tile_mean, tile_m2
+        else:
+            after = before + tile_count
+            delta = tile_mean - centre[k]
+            centre[k] += delta * (tile_count / after)
+            spread[k] += tile_m2 + delta * delta * (before * tile_count / after)
+        finite_count[k] += tile_count
+        total[k] += tile_total
+        low[k] = min(low[k], smallest)
+        high[k] = max(high[k], largest)
+        first = _slot_of(smallest, inverse_log_gamma, shift)
+        last = _slot_of(largest, inverse_log_gamma, shift)
+        if window_size[k] == 0 or first < window_low[k] or last >= window_low[k] + window_size[k]:
+            counts, sums, squares = _grow_window(k, first, last, window_low, window_size, counts, sums, squares)
+        counts_k, sums_k, squares_k = counts[k], sums[k], squares[k]
+        base = -window_low[k]
+        for begin in range(0, m, _SLOT_CHUNK):
+            chunk = row[begin:min(m, begin + _SLOT_CHUNK)]
             _fast_slots(chunk, inverse_log_gamma, shift, margin, slots)
             for i in range(chunk.size):
                 x = chunk[i]
@@ -570,7 +606,120 @@ def block_statistics(out, thresholds, threshold_counts, inverse_log_gamma, key_m
                     index = base + _slot_of(x, inverse_log_gamma, shift)
                 else:  # inf and NaN are counted as nonfinite only
                     continue
-                counts[index] += 1
-                sums[index] += x
-                squares[index] += x * x
-    return count, nonfinite, mean, m2, low, high, exceed, offset, starts, counts, sums, squares
+                counts_k[index] += 1
+                sums_k[index] += x
+                squares_k[index] += x * x
+    return counts, sums, squares
+
+
+#: Scenarios per step of the fused block: draws, inputs, outputs and the model's working
+#: rows (about 100 kB for 4 inputs) stay in the L2 cache with the PERT tables.
+FUSED_TILE = 512
+
+
+@njit(**_OPTIONS)
+def fused_block(n, state, u, values, codes, parameters, tables, table_of, tail_index, tail_tables, sources, constants, modes, horizon,
+                output_codes, thresholds, threshold_counts, inverse_log_gamma, key_min, keep_inputs, keep_outputs):
+    """One Monte Carlo block of n scenarios, tile by tile: uniforms -> inverse CDFs -> model -> statistics.
+
+    Uniforms: drawn from the PCG64 ``state`` (four words, as :func:`random_inverse_cdfs`)
+    when it has them, else rows of ``u`` (n, D). Inputs with code VALUE are read from
+    ``values`` (D, n), filled by numpy. ``keep_inputs`` (D, n) and ``keep_outputs`` (K, n)
+    receive the block's inputs and outputs when they have n columns (else 0 columns).
+    Nothing of size n is made otherwise: each tile's numbers stay in cache from draw to
+    statistic. Returns what :func:`block_statistics` returns.
+    """
+    dims, k_outputs = codes.shape[0], output_codes.shape[0]
+    draw = state.shape[0] == 4
+    high_word, low_word = (state[0], state[1]) if draw else (np.uint64(0), np.uint64(0))
+    increment_high, increment_low = (state[2], state[3]) if draw else (np.uint64(0), np.uint64(0))
+    tile_u = np.empty((FUSED_TILE, dims))
+    tile_values = np.empty((dims, FUSED_TILE))
+    tile_out = np.empty((k_outputs, FUSED_TILE))
+    w = _model_workspace(sources, constants)
+    running = _running_statistics(k_outputs, thresholds.shape)
+    total, finite_count, low, high, centre, spread, exceed, window_low, window_size, counts, sums, squares, slots = running
+    shift = float(key_min - 1)
+    margin = 1e-7 * inverse_log_gamma + 1e-9
+    for begin in range(0, n, FUSED_TILE):
+        m = min(FUSED_TILE, n - begin)
+        if draw:
+            for i in range(m):
+                for j in range(dims):
+                    high_word, low_word, bits = _pcg64_step(high_word, low_word, increment_high, increment_low)
+                    tile_u[i, j] = np.int64(bits >> np.uint64(11)) * (1.0 / 9007199254740992.0) + 2.0**-54
+        else:
+            for i in range(m):
+                for j in range(dims):
+                    tile_u[i, j] = u[begin + i, j]
+        for j in range(dims):
+            if codes[j] == VALUE:
+                for i in range(m):
+                    tile_values[j, i] = values[j, begin + i]
+        _inverse_cdf_rows(tile_u[:m], 0, codes, parameters, tables, table_of, tail_index, tail_tables, tile_values)
+        for start in range(0, m, TILE):
+            _model_tile(w, tile_values, start, min(TILE, m - start), sources, modes, horizon, output_codes, tile_out)
+        if keep_inputs.shape[1] == n:
+            keep_inputs[:, begin:begin + m] = tile_values[:, :m]
+        if keep_outputs.shape[1] == n:
+            keep_outputs[:, begin:begin + m] = tile_out[:, :m]
+        counts, sums, squares = _accumulate(tile_out, m, thresholds, threshold_counts, inverse_log_gamma, shift, margin, total, finite_count,
+                                            low, high, centre, spread, exceed, window_low, window_size, counts, sums, squares, slots)
+    return _finish(n, total, finite_count, low, high, spread, exceed, window_low, window_size, counts, sums, squares)
+
+
+@njit(**_OPTIONS)
+def _running_statistics(k_outputs, threshold_shape):
+    """Empty running statistics of a block (see :func:`_accumulate`)."""
+    return (np.zeros(k_outputs), np.zeros(k_outputs, np.int64), np.full(k_outputs, math.inf), np.full(k_outputs, -math.inf),
+            np.zeros(k_outputs), np.zeros(k_outputs), np.zeros(threshold_shape, np.int64), np.zeros(k_outputs, np.int64),
+            np.zeros(k_outputs, np.int64), np.zeros((k_outputs, 64), np.int64), np.zeros((k_outputs, 64)), np.zeros((k_outputs, 64)),
+            np.empty(_SLOT_CHUNK))
+
+
+@njit(**_OPTIONS)
+def _finish(n, total, finite_count, low, high, spread, exceed, window_low, window_size, counts, sums, squares):
+    """The block's statistics in :func:`block_statistics`' layout, bucket windows concatenated."""
+    k_outputs = total.shape[0]
+    mean = np.zeros(k_outputs)
+    m2 = np.zeros(k_outputs)
+    starts = np.zeros(k_outputs + 1, np.int64)
+    for k in range(k_outputs):
+        if finite_count[k]:
+            mean[k] = total[k] / finite_count[k]
+            m2[k] = spread[k]
+        starts[k + 1] = starts[k] + (window_size[k] if finite_count[k] else 0)
+    flat_counts = np.zeros(starts[k_outputs], np.int64)
+    flat_sums = np.zeros(starts[k_outputs])
+    flat_squares = np.zeros(starts[k_outputs])
+    for k in range(k_outputs):
+        size = starts[k + 1] - starts[k]
+        flat_counts[starts[k]:starts[k + 1]] = counts[k, :size]
+        flat_sums[starts[k]:starts[k + 1]] = sums[k, :size]
+        flat_squares[starts[k]:starts[k + 1]] = squares[k, :size]
+    offset = np.where(finite_count > 0, window_low, 0)
+    return finite_count.copy(), n - finite_count, mean, m2, low, high, exceed, offset, starts, flat_counts, flat_sums, flat_squares
+
+
+@njit(**_OPTIONS)
+def block_statistics(out, thresholds, threshold_counts, inverse_log_gamma, key_min):
+    """The mergeable partial summary of each row of ``out`` (K, n), as summarise_block makes it.
+
+    Returns per output: count (finite values), nonfinite, mean, m2, min, max, exceed
+    counts (K, max thresholds; x > t over finite x), bucket offset, and the concatenated
+    dense bucket arrays (counts, sums, squares) with their starts (K + 1). Worked in tiles
+    of FUSED_TILE exactly as :func:`fused_block` works its own, so the two give the same
+    bits. The buckets are those of summarise_block value for value (:func:`_fast_slots`);
+    sums in lanes and M2 by pairwise merges agree with numpy's to rounding.
+    """
+    k_outputs, n = out.shape
+    total, finite_count, low, high, centre, spread, exceed, window_low, window_size, counts, sums, squares, slots = _running_statistics(k_outputs, thresholds.shape)
+    shift = float(key_min - 1)
+    margin = 1e-7 * inverse_log_gamma + 1e-9
+    tile = np.empty((k_outputs, FUSED_TILE))
+    for begin in range(0, n, FUSED_TILE):
+        m = min(FUSED_TILE, n - begin)
+        tile[:, :m] = out[:, begin:begin + m]  # the layout fused_block accumulates from
+        counts, sums, squares = _accumulate(tile, m, thresholds, threshold_counts, inverse_log_gamma, shift, margin, total,
+                                            finite_count, low, high, centre, spread, exceed, window_low, window_size, counts, sums, squares, slots)
+    return _finish(n, total, finite_count, low, high, spread, exceed, window_low, window_size, counts, sums, squares)

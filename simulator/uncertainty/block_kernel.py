@@ -318,12 +318,8 @@ def block_partial(statistics, names: tuple, thresholds: dict, relative_accuracy:
     return {"relative_accuracy": float(relative_accuracy), "min_magnitude": float(min_magnitude), "outputs": outputs}
 
 
-def summarise(out: np.ndarray, names: tuple, thresholds: dict, relative_accuracy: float, min_magnitude: float) -> dict:
-    """The partial summary of the kernel's outputs (K, n), computed by the compiled loop."""
-    from . import _numba_block
-    from .statistics import _geometry
-
-    geometry = _geometry(relative_accuracy, min_magnitude)
+def _threshold_table(names: tuple, thresholds: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Thresholds as the kernel takes them: a (K, most) table and the count per output."""
     most = max((len(thresholds.get(name, ())) for name in names), default=0)
     table = np.zeros((len(names), max(most, 1)))
     counts = np.zeros(len(names), np.int64)
@@ -331,6 +327,16 @@ def summarise(out: np.ndarray, names: tuple, thresholds: dict, relative_accuracy
         values = thresholds.get(name, ())
         counts[k] = len(values)
         table[k, :len(values)] = values
+    return table, counts
+
+
+def summarise(out: np.ndarray, names: tuple, thresholds: dict, relative_accuracy: float, min_magnitude: float) -> dict:
+    """The partial summary of the kernel's outputs (K, n), computed by the compiled loop."""
+    from . import _numba_block
+    from .statistics import _geometry
+
+    geometry = _geometry(relative_accuracy, min_magnitude)
+    table, counts = _threshold_table(names, thresholds)
     statistics = _numba_block.block_statistics(out, table, counts, geometry.inverse_log_gamma, geometry.key_min)
     return block_partial(statistics, names, thresholds, relative_accuracy, min_magnitude)
 
@@ -350,17 +356,41 @@ def _buffer(name: str, shape: tuple, dtype=float) -> np.ndarray:
 
 def run_block(plan: KernelPlan, scenario, block_index: int, length: int, seed: int, sampler: str, outputs: tuple, thresholds: dict,
               relative_accuracy: float, min_magnitude: float, keep: bool = False):
-    """One block on the compiled kernel: ``(partial, inputs (D, n), outputs (K, n))``.
+    """One block on the compiled kernel (:func:`_numba_block.fused_block`): ``(partial, inputs, outputs)``.
 
-    The arrays are this thread's scratch buffers, overwritten by its next block, unless
-    ``keep`` (then they are the caller's).
+    The inputs (D, n) and outputs (K, n) are kept only with ``keep`` (block 0, exact
+    percentiles, exports), else None: without them the block's numbers live tile by tile
+    in cache. Kept or not, the partial is the same to the bit.
     """
-    dims = len(plan.names)
-    inputs = None if keep else _buffer("inputs", (dims, length))
+    from . import _numba_block
+    from .samplers import block_generator
+    from .statistics import _geometry
+
+    dims, k_outputs = len(plan.names), plan.output_codes.size
     if plan.draws_in_kernel(scenario, sampler):
-        values = plan.drawn_inputs(scenario, block_index, length, seed, out=inputs)
+        state, u, values = pcg64_state(block_generator(seed, block_index)), np.empty((0, dims)), _empty_rows(dims)
     else:
+        state = _NO_STATE
         u = scenario.uniform_block(block_index, length, seed, sampler, out=_buffer("uniforms", (length, dims)))
-        values = plan.sampled_inputs(scenario, u, out=inputs)
-    out = plan.outputs(values, out=None if keep else _buffer("outputs", (plan.output_codes.size, length)))
-    return summarise(out, outputs, thresholds, relative_accuracy, min_magnitude), values, out
+        values = _empty_rows(dims)
+        if (plan.codes == 0).any():  # inverse CDFs numpy computes (normal, lognormal, ...)
+            values = _buffer("inputs", (dims, length))
+            for j, name in enumerate(plan.names):
+                if plan.codes[j] == 0:
+                    values[j] = scenario.uncertain[name].ppf(u[:, j])
+    keep_inputs = np.empty((dims, length)) if keep else _empty_rows(dims)
+    keep_outputs = np.empty((k_outputs, length)) if keep else _empty_rows(k_outputs)
+    geometry = _geometry(relative_accuracy, min_magnitude)
+    table, counts = _threshold_table(outputs, thresholds)
+    statistics = _numba_block.fused_block(length, state, u, values, plan.codes, plan.parameters, plan.tables, plan.table_of, plan.tail_index,
+                                          plan.tail_tables, plan.sources, plan.constants, plan.modes, plan.horizon, plan.output_codes, table,
+                                          counts, geometry.inverse_log_gamma, geometry.key_min, keep_inputs, keep_outputs)
+    partial = block_partial(statistics, outputs, thresholds, relative_accuracy, min_magnitude)
+    return (partial, keep_inputs, keep_outputs) if keep else (partial, None, None)
+
+
+_NO_STATE = np.zeros(0, np.uint64)
+
+
+def _empty_rows(rows: int) -> np.ndarray:
+    return np.empty((rows, 0))
