@@ -247,13 +247,22 @@ def test_cli_sensitivity_kernel_gives_the_same_table(capsys):
     assert tables[0] == tables[1] and "Sobol'" in tables[0]
 
 
-def test_kernel_draws_the_random_samplers_block_exactly():
-    # drawn tile by tile inside the kernel from the block's own Generator: the same numbers
-    scenario = builtin_scenario()
+@pytest.mark.parametrize("dims", [3, 4, 5])
+def test_kernel_draws_the_random_samplers_block_exactly(dims):
+    # drawn inside the fused kernel, four PCG64 lanes at a time, tiles not a multiple of
+    # four draws (3 and 5 inputs): the same numbers as the sampler's block
+    uncertain = {
+        "market_growth": {"distribution": "pert", "min": 0.05, "mode": 0.07, "max": 0.144},
+        "churn": {"distribution": "triangular", "min": 0.05, "mode": 0.095, "max": 0.15},
+        "discount_rate": {"distribution": "uniform", "min": 0.1, "max": 0.3},
+        "margin": {"distribution": "pert", "min": 200000, "mode": 250000, "max": 300000},
+        "attraction": {"distribution": "uniform", "min": 0.02, "max": 0.04},
+    }
+    scenario = _scenario(_model(), dict(list(uncertain.items())[:dims]))
     plan, _ = block_kernel.plan_for(scenario, ("roq",))
     assert plan.draws_in_kernel(scenario, "random") and not plan.draws_in_kernel(scenario, "lhs")
     for block, length in ((0, 65536), (5, 12345)):
-        drawn = plan.drawn_inputs(scenario, block, length, 21)
+        _, drawn, _ = block_kernel.run_block(plan, scenario, block, length, 21, "random", ("roq",), {}, 0.01, 1e-9, keep=True)
         reference = plan.sampled_inputs(scenario, scenario.uniform_block(block, length, 21, "random"))
         assert np.array_equal(drawn, reference)
 

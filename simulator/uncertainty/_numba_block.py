@@ -38,24 +38,25 @@ NEAR_ONE = 1e-3
 
 
 @njit(**_OPTIONS)
-def _inverse_cdf_rows(u, first_row, codes, parameters, tables, table_of, tail_index, tail_tables, values):
-    """Inverse CDFs of the uniforms ``u`` (rows first_row.., D) into ``values[:, first_row..]``."""
-    n = u.shape[0]
-    for j in range(u.shape[1]):  # column by column: each loop has one branch-free body
+def _inverse_cdf_columns(columns, n, first_row, codes, parameters, tables, table_of, tail_index, tail_tables, values):
+    """Inverse CDFs of the uniforms ``columns[:, :n]`` (D, n; one row per input, contiguous,
+    so the loops vectorise) into ``values[:, first_row:first_row + n]``."""
+    for j in range(columns.shape[0]):  # input by input: each loop has one branch-free body
         code = codes[j]
         if code == VALUE:
             continue
         p = parameters[j]
+        column = columns[j, :n]
         row = values[j, first_row:first_row + n]
         if code == UNIFORM:
             low, width = p[0], p[1] - p[0]
             for i in range(n):
-                row[i] = low + u[i, j] * width
+                row[i] = low + column[i] * width
         elif code == TRIANGULAR:
             a, c, b, split = p[0], p[1], p[2], p[3]
             width = b - a
             for i in range(n):
-                x = u[i, j]
+                x = column[i]
                 if x < split:
                     row[i] = a + math.sqrt(x * width * (c - a))
                 else:
@@ -71,7 +72,7 @@ def _inverse_cdf_rows(u, first_row, codes, parameters, tables, table_of, tail_in
             lower_mass, upper_mass = low_tail / scale, (scale - high_tail) / scale
             low, width, inverse_alpha, inverse_beta = p[0], p[1] - p[0], p[2], p[3]
             for i in range(n):
-                x = u[i, j]
+                x = column[i]
                 t = x * scale
                 index = int(t)
                 if index < 0:
@@ -103,7 +104,8 @@ def inverse_cdfs(u, codes, parameters, tables, table_of, tail_index, tail_tables
     ``tables[table_of[j]]`` interpolated linearly, the outer 0.1% of probability from the
     tail tables ``tail_tables[table_of[j]]``, as distributions._ScaledBeta.standard_ppf).
     """
-    _inverse_cdf_rows(u, 0, codes, parameters, tables, table_of, tail_index, tail_tables, values)
+    columns = u.T.copy()
+    _inverse_cdf_columns(columns, columns.shape[1], 0, codes, parameters, tables, table_of, tail_index, tail_tables, values)
 
 
 #: numpy's PCG64 multiplier (pcg64.h, PCG_DEFAULT_MULTIPLIER_128).
@@ -114,7 +116,9 @@ PCG64_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645
 def _pcg64_step(typingctx, high, low, increment_high, increment_low):
     """One step of numpy's PCG64 (128-bit LCG, XSL-RR output), in LLVM's 128-bit integers:
     ``(state_high, state_low, next64)``. numpy calls its step through a function pointer
-    per value; inlined, a double costs about 2.3 ns instead of 4.2 here."""
+    per value; inlined, a double costs about 2.3 ns instead of 4.2 here. (Four interleaved
+    lanes with a jump-ahead multiplier drew 1.8 ns a double alone, no faster in the fused
+    block: not kept.)"""
     signature = types.UniTuple(types.uint64, 3)(types.uint64, types.uint64, types.uint64, types.uint64)
 
     def codegen(context, builder, sig, args):
@@ -132,28 +136,6 @@ def _pcg64_step(typingctx, high, low, increment_high, increment_low):
         return context.make_tuple(builder, sig.return_type, [new_high, new_low, output])
 
     return signature, codegen
-
-
-#: Rows of uniforms drawn at a time by random_inverse_cdfs (32 kB for 4 inputs: in L1/L2).
-UNIFORM_TILE = 1024
-
-
-@njit(**_OPTIONS)
-def random_inverse_cdfs(state, n, codes, parameters, tables, table_of, tail_index, tail_tables, values):
-    """:func:`inverse_cdfs` of ``rng.random((n, D)) + 2**-54`` (the random sampler's block),
-    ``state`` the block Generator's PCG64 (state high, low, increment high, low): the same
-    numbers as numpy draws (next64 >> 11) * 2**-53, in the same order, tile by tile, without
-    the block's uniforms ever being in memory at once."""
-    dims = codes.shape[0]
-    tile = np.empty((UNIFORM_TILE, dims))
-    high, low, increment_high, increment_low = state[0], state[1], state[2], state[3]
-    for begin in range(0, n, UNIFORM_TILE):
-        rows = min(UNIFORM_TILE, n - begin)
-        for i in range(rows):
-            for j in range(dims):
-                high, low, bits = _pcg64_step(high, low, increment_high, increment_low)
-                tile[i, j] = np.int64(bits >> np.uint64(11)) * (1.0 / 9007199254740992.0) + 2.0**-54
-        _inverse_cdf_rows(tile[:rows], begin, codes, parameters, tables, table_of, tail_index, tail_tables, values)
 
 
 @njit(**_OPTIONS)
@@ -622,8 +604,8 @@ def fused_block(n, state, u, values, codes, parameters, tables, table_of, tail_i
                 output_codes, thresholds, threshold_counts, inverse_log_gamma, key_min, keep_inputs, keep_outputs):
     """One Monte Carlo block of n scenarios, tile by tile: uniforms -> inverse CDFs -> model -> statistics.
 
-    Uniforms: drawn from the PCG64 ``state`` (four words, as :func:`random_inverse_cdfs`)
-    when it has them, else rows of ``u`` (n, D). Inputs with code VALUE are read from
+    Uniforms: drawn from the PCG64 ``state`` (state high, low, increment high, low) when it
+    has them, as numpy's ``random((n, D)) + 2**-54`` (the same numbers), else rows of ``u`` (n, D). Inputs with code VALUE are read from
     ``values`` (D, n), filled by numpy. ``keep_inputs`` (D, n) and ``keep_outputs`` (K, n)
     receive the block's inputs and outputs when they have n columns (else 0 columns).
     Nothing of size n is made otherwise: each tile's numbers stay in cache from draw to
@@ -633,7 +615,7 @@ def fused_block(n, state, u, values, codes, parameters, tables, table_of, tail_i
     draw = state.shape[0] == 4
     high_word, low_word = (state[0], state[1]) if draw else (np.uint64(0), np.uint64(0))
     increment_high, increment_low = (state[2], state[3]) if draw else (np.uint64(0), np.uint64(0))
-    tile_u = np.empty((FUSED_TILE, dims))
+    tile_u = np.empty((dims, FUSED_TILE))
     tile_values = np.empty((dims, FUSED_TILE))
     tile_out = np.empty((k_outputs, FUSED_TILE))
     w = _model_workspace(sources, constants)
@@ -647,16 +629,16 @@ def fused_block(n, state, u, values, codes, parameters, tables, table_of, tail_i
             for i in range(m):
                 for j in range(dims):
                     high_word, low_word, bits = _pcg64_step(high_word, low_word, increment_high, increment_low)
-                    tile_u[i, j] = np.int64(bits >> np.uint64(11)) * (1.0 / 9007199254740992.0) + 2.0**-54
+                    tile_u[j, i] = np.int64(bits >> np.uint64(11)) * (1.0 / 9007199254740992.0) + 2.0**-54
         else:
             for i in range(m):
                 for j in range(dims):
-                    tile_u[i, j] = u[begin + i, j]
+                    tile_u[j, i] = u[begin + i, j]
         for j in range(dims):
             if codes[j] == VALUE:
                 for i in range(m):
                     tile_values[j, i] = values[j, begin + i]
-        _inverse_cdf_rows(tile_u[:m], 0, codes, parameters, tables, table_of, tail_index, tail_tables, tile_values)
+        _inverse_cdf_columns(tile_u, m, 0, codes, parameters, tables, table_of, tail_index, tail_tables, tile_values)
         for start in range(0, m, TILE):
             _model_tile(w, tile_values, start, min(TILE, m - start), sources, modes, horizon, output_codes, tile_out)
         if keep_inputs.shape[1] == n:

@@ -118,19 +118,6 @@ class KernelPlan:
         _numba_block.inverse_cdfs(u, self.codes, self.parameters, self.tables, self.table_of, self.tail_index, self.tail_tables, values)
         return values
 
-    def drawn_inputs(self, scenario, block_index: int, length: int, seed: int, *, out: np.ndarray | None = None) -> np.ndarray:
-        """The random sampler's block drawn and inverted in the kernel, tile by tile: the same
-        numbers as ``sampled_inputs(scenario, scenario.uniform_block(..., "random"))``, without
-        the block's uniforms in memory. Only for :meth:`draws_in_kernel` scenarios."""
-        from . import _numba_block
-        from .samplers import block_generator
-
-        dims = len(self.names)
-        values = np.empty((dims, length)) if out is None else out
-        _numba_block.random_inverse_cdfs(pcg64_state(block_generator(seed, block_index)), length, self.codes, self.parameters, self.tables,
-                                         self.table_of, self.tail_index, self.tail_tables, values)
-        return values
-
     def draws_in_kernel(self, scenario, sampler: str) -> bool:
         """True when the kernel can draw the block itself: random sampler, no rank
         correlations, every inverse CDF compiled."""
@@ -146,8 +133,8 @@ class KernelPlan:
         return out
 
 
-def pcg64_state(generator: np.random.Generator) -> np.ndarray:
-    """A PCG64 Generator's state as the kernel's four words (state high, low, increment high, low)."""
+def pcg64_words(generator: np.random.Generator) -> np.ndarray:
+    """A PCG64 Generator's stream as the kernel draws it: state and increment, (high, low) words."""
     if not isinstance(generator.bit_generator, np.random.PCG64):  # pragma: no cover - block_generator is PCG64
         raise TypeError("the kernel draws PCG64 streams only")
     state = generator.bit_generator.state["state"]
@@ -368,7 +355,8 @@ def run_block(plan: KernelPlan, scenario, block_index: int, length: int, seed: i
 
     dims, k_outputs = len(plan.names), plan.output_codes.size
     if plan.draws_in_kernel(scenario, sampler):
-        state, u, values = pcg64_state(block_generator(seed, block_index)), np.empty((0, dims)), _empty_rows(dims)
+        state = pcg64_words(block_generator(seed, block_index))
+        u, values = np.empty((0, dims)), _empty_rows(dims)
     else:
         state = _NO_STATE
         u = scenario.uniform_block(block_index, length, seed, sampler, out=_buffer("uniforms", (length, dims)))
