@@ -609,7 +609,11 @@ def fused_block(n, state, u, values, codes, parameters, tables, table_of, tail_i
     ``values`` (D, n), filled by numpy. ``keep_inputs`` (D, n) and ``keep_outputs`` (K, n)
     receive the block's inputs and outputs when they have n columns (else 0 columns).
     Nothing of size n is made otherwise: each tile's numbers stay in cache from draw to
-    statistic. Returns what :func:`block_statistics` returns.
+    statistic. Returns per output: count (finite values), nonfinite, mean, m2, min, max,
+    exceed counts (K, max thresholds; x > t over finite x), bucket offset, and the
+    concatenated dense bucket arrays (counts, sums, squares) with their starts (K + 1):
+    summarise_block's partial, its buckets value for value (:func:`_fast_slots`), its sums
+    and M2 to rounding.
     """
     dims, k_outputs = codes.shape[0], output_codes.shape[0]
     draw = state.shape[0] == 4
@@ -661,7 +665,7 @@ def _running_statistics(k_outputs, threshold_shape):
 
 @njit(**_OPTIONS)
 def _finish(n, total, finite_count, low, high, spread, exceed, window_low, window_size, counts, sums, squares):
-    """The block's statistics in :func:`block_statistics`' layout, bucket windows concatenated."""
+    """The block's statistics in :func:`fused_block`'s layout, bucket windows concatenated."""
     k_outputs = total.shape[0]
     mean = np.zeros(k_outputs)
     m2 = np.zeros(k_outputs)
@@ -681,27 +685,3 @@ def _finish(n, total, finite_count, low, high, spread, exceed, window_low, windo
         flat_squares[starts[k]:starts[k + 1]] = squares[k, :size]
     offset = np.where(finite_count > 0, window_low, 0)
     return finite_count.copy(), n - finite_count, mean, m2, low, high, exceed, offset, starts, flat_counts, flat_sums, flat_squares
-
-
-@njit(**_OPTIONS)
-def block_statistics(out, thresholds, threshold_counts, inverse_log_gamma, key_min):
-    """The mergeable partial summary of each row of ``out`` (K, n), as summarise_block makes it.
-
-    Returns per output: count (finite values), nonfinite, mean, m2, min, max, exceed
-    counts (K, max thresholds; x > t over finite x), bucket offset, and the concatenated
-    dense bucket arrays (counts, sums, squares) with their starts (K + 1). Worked in tiles
-    of FUSED_TILE exactly as :func:`fused_block` works its own, so the two give the same
-    bits. The buckets are those of summarise_block value for value (:func:`_fast_slots`);
-    sums in lanes and M2 by pairwise merges agree with numpy's to rounding.
-    """
-    k_outputs, n = out.shape
-    total, finite_count, low, high, centre, spread, exceed, window_low, window_size, counts, sums, squares, slots = _running_statistics(k_outputs, thresholds.shape)
-    shift = float(key_min - 1)
-    margin = 1e-7 * inverse_log_gamma + 1e-9
-    tile = np.empty((k_outputs, FUSED_TILE))
-    for begin in range(0, n, FUSED_TILE):
-        m = min(FUSED_TILE, n - begin)
-        tile[:, :m] = out[:, begin:begin + m]  # the layout fused_block accumulates from
-        counts, sums, squares = _accumulate(tile, m, thresholds, threshold_counts, inverse_log_gamma, shift, margin, total,
-                                            finite_count, low, high, centre, spread, exceed, window_low, window_size, counts, sums, squares, slots)
-    return _finish(n, total, finite_count, low, high, spread, exceed, window_low, window_size, counts, sums, squares)

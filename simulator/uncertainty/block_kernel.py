@@ -2,15 +2,19 @@
 
 The numpy path of :mod:`.montecarlo` evaluates a block in many whole-array passes (one per
 inverse CDF step, per model operation and per year, per statistic), each reading and
-writing 65,536-value temporaries. This kernel does the same work per scenario in compiled
-loops (numba): the inputs' inverse CDFs (uniform, triangular, the tabulated PERT/beta
-inverse with its tail tables; other families stay with numpy), the model for both arms
-(the year recursion below 8 years, the closed-form sums from 8, exactly as
-:func:`simulator.roq.evaluate`), and the block's partial summary (count, mean, M2,
-extremes, threshold counts and the log-bucket sketch of
-:func:`~.statistics.summarise_block`), without the GIL, so the local engine's threads
-run blocks in parallel. Uniforms (and Iman-Conover correlation) still come from
-:mod:`.samplers`, so both paths see the same draws.
+writing 65,536-value temporaries. This kernel (numba, :func:`_numba_block.fused_block`)
+works a block in tiles of 512 scenarios that stay in cache from draw to statistic: the
+uniforms (drawn in the kernel from the block's PCG64 stream, the same numbers as numpy's,
+under the random sampler without correlations; else from :mod:`.samplers`), the inputs'
+inverse CDFs (uniform, triangular, the tabulated PERT/beta inverse with its tail tables;
+other families by numpy beforehand), the model for both arms (the year recursion below 8
+years, the closed-form sums from 8, operation for operation as
+:func:`simulator.roq.evaluate`) and the running partial summary (count, mean, M2 by
+pairwise merges, extremes, threshold counts and the log-bucket sketch of
+:func:`~.statistics.summarise_block`, the same buckets), without the GIL, so the local
+engine's threads run blocks in parallel. Nothing of a block's size is in memory unless
+the block is kept (block 0, exact percentiles, exports), and a kept block's numbers are
+the same.
 
 Paths
 -----
@@ -315,17 +319,6 @@ def _threshold_table(names: tuple, thresholds: dict) -> tuple[np.ndarray, np.nda
         counts[k] = len(values)
         table[k, :len(values)] = values
     return table, counts
-
-
-def summarise(out: np.ndarray, names: tuple, thresholds: dict, relative_accuracy: float, min_magnitude: float) -> dict:
-    """The partial summary of the kernel's outputs (K, n), computed by the compiled loop."""
-    from . import _numba_block
-    from .statistics import _geometry
-
-    geometry = _geometry(relative_accuracy, min_magnitude)
-    table, counts = _threshold_table(names, thresholds)
-    statistics = _numba_block.block_statistics(out, table, counts, geometry.inverse_log_gamma, geometry.key_min)
-    return block_partial(statistics, names, thresholds, relative_accuracy, min_magnitude)
 
 
 _local = threading.local()
