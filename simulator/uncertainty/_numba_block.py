@@ -383,6 +383,7 @@ def model_outputs(values, sources, constants, modes, horizon, output_codes, out)
 
 
 _SLOT_CHUNK = 256
+UNDECIDED = np.int32(-2**31)  # _fast_slots: left to the exact rule
 
 
 @intrinsic
@@ -416,14 +417,14 @@ def _slot_of(x, inverse_log_gamma, shift):
 
 @njit(**_OPTIONS)
 def _fast_slots(chunk, inverse_log_gamma, shift, margin, slots):
-    """slots[i]: the bucket of chunk[i] by :func:`_slot_of`'s rule, or NaN where this fast
-    logarithm cannot decide it. Vectorised, without a libm call.
+    """slots[i] (int32): the bucket of chunk[i] by :func:`_slot_of`'s rule, or UNDECIDED where
+    this fast logarithm cannot decide it. Vectorised, without a libm call.
 
     log|x| = e ln 2 + log m with m in [sqrt(1/2), sqrt(2)) from the bits of x, and
     log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| <= 0.1716, summed to s^7/7: the error is
     below 3e-8, so below ``margin`` (1e-7 / log gamma) in bucket units. Where the key lies
-    within ``margin`` of an integer, the exact rule could round either way: NaN (as for
-    zero, subnormal, inf and NaN), and the caller applies the exact rule. The buckets are
+    within ``margin`` of an integer, the exact rule could round either way: UNDECIDED (as
+    for zero, subnormal, inf and NaN), and the caller applies the exact rule. The buckets are
     therefore those of the libm logarithm, value for value.
     """
     for i in range(chunk.size):
@@ -443,7 +444,7 @@ def _fast_slots(chunk, inverse_log_gamma, shift, margin, slots):
         slot = slot if slot > 0.0 else 0.0
         slot = slot if x >= 0.0 else -slot
         decided = upper == np.ceil(key - margin) and bits >= np.uint64(0x0010000000000000) and bits < np.uint64(0x7FF0000000000000)
-        slots[i] = slot if decided else math.nan
+        slots[i] = np.int32(slot) if decided else UNDECIDED
 
 
 @njit(**_OPTIONS)
@@ -482,25 +483,6 @@ def _moments(row):
             lo0 = min(lo0, x)
             hi0 = max(hi0, x)
     return (t0 + t1) + (t2 + t3), c0 + c1 + c2 + c3, min(min(lo0, lo1), min(lo2, lo3)), max(max(hi0, hi1), max(hi2, hi3))
-
-
-@njit(**_OPTIONS)
-def _spread(row, centre):
-    """Sum of (x - centre)^2 over the finite values of row, in 4 lanes."""
-    n = row.size
-    s0 = s1 = s2 = s3 = 0.0
-    whole = n - n % 4
-    for i in range(0, whole, 4):
-        d0, d1, d2, d3 = row[i] - centre, row[i + 1] - centre, row[i + 2] - centre, row[i + 3] - centre
-        s0 += d0 * d0 if math.isfinite(d0) else 0.0
-        s1 += d1 * d1 if math.isfinite(d1) else 0.0
-        s2 += d2 * d2 if math.isfinite(d2) else 0.0
-        s3 += d3 * d3 if math.isfinite(d3) else 0.0
-    for i in range(whole, n):
-        d = row[i] - centre
-        if math.isfinite(d):
-            s0 += d * d
-    return (s0 + s1) + (s2 + s3)
 
 
 @njit(**_OPTIONS)
@@ -557,7 +539,30 @@ def _accumulate(tile, m, thresholds, threshold_counts, inverse_log_gamma, shift,
         if tile_count == 0:
             continue
         tile_mean = tile_total / tile_count
-        tile_m2 = _spread(row, tile_mean)
+        first = _slot_of(smallest, inverse_log_gamma, shift)
+        last = _slot_of(largest, inverse_log_gamma, shift)
+        if window_size[k] == 0 or first < window_low[k] or last >= window_low[k] + window_size[k]:
+            counts, sums, squares = _grow_window(k, first, last, window_low, window_size, counts, sums, squares)
+        counts_k, sums_k, squares_k = counts[k], sums[k], squares[k]
+        base = -window_low[k]
+        tile_m2 = 0.0  # about the tile's mean, summed in the scatter's loop (its latency hides there)
+        for begin in range(0, m, _SLOT_CHUNK):
+            chunk = row[begin:min(m, begin + _SLOT_CHUNK)]
+            _fast_slots(chunk, inverse_log_gamma, shift, margin, slots)
+            for i in range(chunk.size):
+                x = chunk[i]
+                slot = slots[i]
+                if slot != UNDECIDED:
+                    index = base + slot
+                elif math.isfinite(x):  # near a bucket edge, zero or subnormal: the exact rule
+                    index = base + _slot_of(x, inverse_log_gamma, shift)
+                else:  # inf and NaN are counted as nonfinite only
+                    continue
+                deviation = x - tile_mean
+                tile_m2 += deviation * deviation
+                counts_k[index] += 1
+                sums_k[index] += x
+                squares_k[index] += x * x
         before = finite_count[k]
         if before == 0:
             centre[k], spread[k] = tile_mean, tile_m2
@@ -570,27 +575,6 @@ def _accumulate(tile, m, thresholds, threshold_counts, inverse_log_gamma, shift,
         total[k] += tile_total
         low[k] = min(low[k], smallest)
         high[k] = max(high[k], largest)
-        first = _slot_of(smallest, inverse_log_gamma, shift)
-        last = _slot_of(largest, inverse_log_gamma, shift)
-        if window_size[k] == 0 or first < window_low[k] or last >= window_low[k] + window_size[k]:
-            counts, sums, squares = _grow_window(k, first, last, window_low, window_size, counts, sums, squares)
-        counts_k, sums_k, squares_k = counts[k], sums[k], squares[k]
-        base = -window_low[k]
-        for begin in range(0, m, _SLOT_CHUNK):
-            chunk = row[begin:min(m, begin + _SLOT_CHUNK)]
-            _fast_slots(chunk, inverse_log_gamma, shift, margin, slots)
-            for i in range(chunk.size):
-                x = chunk[i]
-                slot = slots[i]
-                if slot == slot:
-                    index = base + int(slot)
-                elif math.isfinite(x):  # near a bucket edge, zero or subnormal: the exact rule
-                    index = base + _slot_of(x, inverse_log_gamma, shift)
-                else:  # inf and NaN are counted as nonfinite only
-                    continue
-                counts_k[index] += 1
-                sums_k[index] += x
-                squares_k[index] += x * x
     return counts, sums, squares
 
 
@@ -660,7 +644,7 @@ def _running_statistics(k_outputs, threshold_shape):
     return (np.zeros(k_outputs), np.zeros(k_outputs, np.int64), np.full(k_outputs, math.inf), np.full(k_outputs, -math.inf),
             np.zeros(k_outputs), np.zeros(k_outputs), np.zeros(threshold_shape, np.int64), np.zeros(k_outputs, np.int64),
             np.zeros(k_outputs, np.int64), np.zeros((k_outputs, 64), np.int64), np.zeros((k_outputs, 64)), np.zeros((k_outputs, 64)),
-            np.empty(_SLOT_CHUNK))
+            np.empty(_SLOT_CHUNK, np.int32))
 
 
 @njit(**_OPTIONS)
