@@ -115,11 +115,16 @@ class KernelPlan:
         from . import _numba_block
 
         n, dims = u.shape
-        values = np.empty((dims, n)) if out is None else out
+        values = self.numpy_rows(scenario, u, np.empty((dims, n)) if out is None else out)
+        _numba_block.inverse_cdfs(u, self.codes, self.parameters, self.tables, self.table_of, self.tail_index, self.tail_tables, values)
+        return values
+
+    def numpy_rows(self, scenario, u: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """``values`` (D, n) with the rows of the inputs whose inverse CDF numpy computes
+        (code 0: normal, lognormal, ...) filled from the uniforms ``u`` (n, D)."""
         for j, name in enumerate(self.names):
             if self.codes[j] == 0:
                 values[j] = scenario.uncertain[name].ppf(u[:, j])
-        _numba_block.inverse_cdfs(u, self.codes, self.parameters, self.tables, self.table_of, self.tail_index, self.tail_tables, values)
         return values
 
     def draws_in_kernel(self, scenario, sampler: str) -> bool:
@@ -353,12 +358,7 @@ def run_block(plan: KernelPlan, scenario, block_index: int, length: int, seed: i
     else:
         state = _NO_STATE
         u = scenario.uniform_block(block_index, length, seed, sampler, out=_buffer("uniforms", (length, dims)))
-        values = _empty_rows(dims)
-        if (plan.codes == 0).any():  # inverse CDFs numpy computes (normal, lognormal, ...)
-            values = _buffer("inputs", (dims, length))
-            for j, name in enumerate(plan.names):
-                if plan.codes[j] == 0:
-                    values[j] = scenario.uncertain[name].ppf(u[:, j])
+        values = plan.numpy_rows(scenario, u, _buffer("inputs", (dims, length))) if (plan.codes == 0).any() else _empty_rows(dims)
     keep_inputs = np.empty((dims, length)) if keep else _empty_rows(dims)
     keep_outputs = np.empty((k_outputs, length)) if keep else _empty_rows(k_outputs)
     geometry = _geometry(relative_accuracy, min_magnitude)
