@@ -58,7 +58,14 @@ def _compare_values(scenario, inputs):
         assert _close(compiled[k], expected), (name, compiled[k][:4], expected[:4])
 
 
-@pytest.mark.parametrize("horizon", [1, 5, 7, 8, 9, 50, 100])
+def test_kernel_takes_every_horizon_the_model_does():
+    from simulator.roq import MAX_HORIZON
+    from simulator.uncertainty import _numba_block
+
+    assert block_kernel.KERNEL_MAX_HORIZON == 2**_numba_block.POWER_BITS - 1 >= MAX_HORIZON
+
+
+@pytest.mark.parametrize("horizon", [1, 5, 7, 8, 9, 50, 63, 64, 100])
 def test_random_scenarios_agree(horizon):
     rng = np.random.default_rng(horizon)
     n = 3000
@@ -80,8 +87,9 @@ def test_random_scenarios_agree(horizon):
     _compare_values(_scenario(_model(horizon=horizon)), inputs)
 
 
+@pytest.mark.parametrize("constant_share_without", [False, True], ids=["recursion-without", "constant-share-without"])
 @pytest.mark.parametrize("horizon", [5, 8, 50])
-def test_edge_cases_agree(horizon):
+def test_edge_cases_agree(horizon, constant_share_without):
     # q = (R - s) / G exactly 1, within the 1e-3 stable band, just outside it; retention at
     # 1 - c; churn at 0 and near 1; zero growth; both costs zero (ROQ = +-inf or NaN)
     n = 12
@@ -95,7 +103,11 @@ def test_edge_cases_agree(horizon):
         "annual_cost": np.array([699e6, 0.0, 699e6, 699e6, 0.0, 699e6, 699e6, 0.0, 699e6, 0.0, 0.0, 0.0]),
         "discount_rate": np.array([0.2, 0.2, 0.0, 0.2, -0.5, 0.2, 0.2, 0.2, 0.2, 0.0, 0.0, 0.2]),
     }
-    _compare_values(_scenario(_model(horizon=horizon)), inputs)
+    if constant_share_without:  # the no-programme arm a constant share: its own closed form
+        del inputs["baseline_retention"]
+        _compare_values(_scenario(_model(horizon=horizon, baseline_retention=None, baseline_market_share=0.0302)), inputs)
+    else:
+        _compare_values(_scenario(_model(horizon=horizon)), inputs)
 
 
 @pytest.mark.parametrize("arms", [

@@ -157,211 +157,249 @@ def _integer_power(base, exponent):
     return result
 
 
-#: Scenarios per tile: the tile's TILE_ROWS (45) working rows, 46 kB, stay in the L1/L2
-#: cache, and each loop below runs over one row, so the compiler vectorises it (4 doubles
-#: per AVX2 step).
+#: Scenarios per tile of the model. Its working rows lie in one flat array at fixed
+#: offsets (row r at r * TILE), so the compiler sees that no row overlaps another and
+#: vectorises each per-scenario loop without run-time overlap checks (it gives up on those
+#: beyond 8 arrays, as a loop over separate row arrays needs); TILE_ROWS (42) rows of 128
+#: doubles are 43 kB, of which a loop touches at most 20 rows.
 TILE = 128
 
+#: Bits of the horizon the closed form's powers handle (horizons up to 2**POWER_BITS - 1,
+#: block_kernel.KERNEL_MAX_HORIZON; simulator.roq.MAX_HORIZON is 100). A fixed count lets
+#: the compiler unroll the squarings and keep a scenario's closed form in registers.
+POWER_BITS = 7
 
-@njit(**_OPTIONS)
-def _tile_integer_power(base, exponent, m, result, square):
-    """result[:m] = base[:m]**exponent by repeated squaring, the products in the order of
-    simulator.roq.model._integer_power (so the same bits)."""
-    first = True
-    for i in range(m):
-        square[i] = base[i]
-    while exponent:
-        if exponent & 1:
-            if first:
-                for i in range(m):
-                    result[i] = square[i]
-                first = False
-            else:
-                for i in range(m):
-                    result[i] = result[i] * square[i]
-        exponent >>= 1
-        if exponent:
-            for i in range(m):
-                square[i] = square[i] * square[i]
+
+@njit(inline="always", **_OPTIONS)
+def _unrolled_power(base, exponent):
+    """base**exponent (exponent < 2**POWER_BITS) in the products of _integer_power: 1.0 x the
+    first square is that square exactly, and the squarings past the top bit are unused."""
+    result = 1.0
+    square = base
+    for bit in range(POWER_BITS):
+        if (exponent >> bit) & 1:
+            result = result * square
+        square = square * square
+    return result
 
 
 @njit(**_OPTIONS)
-def _tile_power_sum(y, horizon, m, out, scratch):
-    """out[:m] = y + y^2 + ... + y^T (simulator.roq.model._power_sum, element by element)."""
-    _tile_integer_power(y, horizon, m, out, scratch)
-    near = 0
-    for i in range(m):
-        out[i] = y[i] * (out[i] - 1.0) / (y[i] - 1.0)
-        near += abs(y[i] - 1.0) < 1e-2  # a vectorised count; the fix below is rarely needed
-    if near:
-        for i in range(m):
-            step = y[i] - 1.0
-            if abs(step) < 1e-2:  # near y = 1 the quotient cancels
-                out[i] = float(horizon) if step == 0.0 else y[i] * math.expm1(horizon * math.log1p(step)) / step
+def _power_sum_one(y, horizon):
+    """S(y) = y + ... + y^T for one value (simulator.roq.model._power_sum)."""
+    step = y - 1.0
+    if abs(step) < 1e-2:  # near y = 1 the quotient cancels
+        return float(horizon) if step == 0.0 else y * math.expm1(horizon * math.log1p(step)) / step
+    return y * (_integer_power(y, horizon) - 1.0) / step
 
 
 @njit(**_OPTIONS)
-def _tile_arm(x, q, start, inflow_ratio, n0, horizon, m, present, final, work):
-    """One arm's closed form (simulator.roq.model._closed_form_sums): present value
-    sum_t M_t N_t (1 + i)^-t into ``present`` and M_T into ``final``."""
-    sum_qx, sum_x, qx, scratch = work[0], work[1], work[2], work[3]
-    for i in range(m):
-        qx[i] = q[i] * x[i]
-    _tile_power_sum(qx, horizon, m, sum_qx, scratch)
-    _tile_power_sum(x, horizon, m, sum_x, scratch)
-    for i in range(m):
-        weighted = (sum_x[i] - sum_qx[i]) / (1.0 - q[i])
-        present[i] = n0[i] * (start[i] * sum_qx[i] + inflow_ratio[i] * weighted)
-    _tile_integer_power(q, horizon, m, final, scratch)
-    near = 0
-    for i in range(m):
-        final[i] = final[i] * start[i] + inflow_ratio[i] * ((1.0 - final[i]) / (1.0 - q[i]))
-        near += abs(q[i] - 1.0) < NEAR_ONE
-    for i in range(m if near else 0):
-        step = q[i] - 1.0
-        if abs(step) < NEAR_ONE:  # the divided differences cancel: sum the terms
-            total = 0.0
-            for t in range(1, horizon + 1):
-                ratio = float(t) if step == 0.0 else math.expm1(t * math.log1p(step)) / step
-                total += x[i] ** float(t) * ratio
-            present[i] = n0[i] * (start[i] * sum_qx[i] + inflow_ratio[i] * total)
-            power = _integer_power(q[i], horizon)
-            geometric = float(horizon) if step == 0.0 else math.expm1(horizon * math.log1p(step)) / step
-            final[i] = power * start[i] + inflow_ratio[i] * geometric
-
-
-@njit(**_OPTIONS)
-def _mix_retention(satisfied, delighted, r1, r2, r3, convention, m, out):
-    """(1 - s) r1 + s r2 + d (r3 - r2), s = satisfied + delighted (or satisfied only)."""
-    for i in range(m):
-        mix = satisfied[i] + delighted[i] if convention == 0 else satisfied[i]
-        out[i] = (1.0 - mix) * r1[i] + mix * r2[i] + delighted[i] * (r3[i] - r2[i])
+def _arm_one(x, q, start, inflow_ratio, n0, sum_x, horizon):
+    """One arm's closed form for one scenario (simulator.roq.model._closed_form_sums) with
+    the near-1 care, given S(x): (present value sum_t M_t N_t (1 + i)^-t, final share M_T)."""
+    sum_qx = _power_sum_one(q * x, horizon)
+    step = q - 1.0
+    if abs(step) < NEAR_ONE:  # the divided differences cancel: sum the terms
+        total = 0.0
+        for t in range(1, horizon + 1):
+            ratio = float(t) if step == 0.0 else math.expm1(t * math.log1p(step)) / step
+            total += x ** float(t) * ratio
+        geometric = float(horizon) if step == 0.0 else math.expm1(horizon * math.log1p(step)) / step
+        return n0 * (start * sum_qx + inflow_ratio * total), _integer_power(q, horizon) * start + inflow_ratio * geometric
+    power = _integer_power(q, horizon)
+    return n0 * (start * sum_qx + inflow_ratio * ((sum_x - sum_qx) / (1.0 - q))), power * start + inflow_ratio * ((1.0 - power) / (1.0 - q))
 
 
 # working rows of a tile, after the N_SLOTS input rows
-(W_SWITCHING, W_RETENTION, W_BASELINE_RETENTION, W_SLOPE, W_SLOPE_WITHOUT, W_ONE_YEAR, W_GROWTH, W_INFLOW, W_INVERSE_GROWTH,
- W_PRESENT, W_PRESENT_WITHOUT, W_SHARE, W_SHARE_WITHOUT, W_ANNUITY, W_DISCOUNT, W_SIZE, W_X, W_INFLOW_RATIO, W_Q,
- W_WORK) = range(N_SLOTS, N_SLOTS + 20)
-TILE_ROWS = N_SLOTS + 20 + 4
+(W_SWITCHING, W_RETENTION, W_BASELINE_RETENTION, W_ONE_YEAR, W_GROWTH, W_INFLOW, W_INVERSE_GROWTH,
+ W_PRESENT, W_PRESENT_WITHOUT, W_SHARE, W_SHARE_WITHOUT, W_ANNUITY, W_NPV_WITH, W_NPV_WITHOUT, W_NPV_COST, W_GAIN, W_NEAR,
+ W_DISCOUNT, W_SIZE, W_SLOPE, W_SLOPE_WITHOUT) = range(N_SLOTS, N_SLOTS + 21)
+TILE_ROWS = N_SLOTS + 21
+#: The rows holding each output code's values (NPV_NET, ROQ and ROQ_NET are computed).
+_OUTPUT_ROWS = np.array([W_NPV_WITH, W_NPV_WITHOUT, W_NPV_COST, W_GAIN, -1, -1, -1, W_SHARE, W_SHARE_WITHOUT, W_RETENTION, W_BASELINE_RETENTION])
 
 
 @njit(**_OPTIONS)
 def _model_workspace(sources, constants):
-    """A tile's working rows, the constant inputs' rows filled (no step of _model_tile writes them)."""
-    w = np.empty((TILE_ROWS, TILE))
+    """A tile's working rows (flat, row r at r * TILE), the constant inputs' rows filled (no
+    step of _model_tile writes them)."""
+    w = np.empty(TILE_ROWS * TILE)
     for s in range(N_SLOTS):
         if sources[s] < 0:
-            w[s, :] = constants[s]
+            w[s * TILE:(s + 1) * TILE] = constants[s]
     return w
+
+
+@njit(**_OPTIONS)
+def _tile_prelude(w, m, modes):
+    """Per scenario: switching, both arms' retention, the one-year discount factor, growth
+    factor, inflow and 1 / growth (simulator.roq.model._run_model's first steps)."""
+    competitor_mode, with_mode, without_mode, convention = modes[0], modes[1], modes[2], modes[3]
+    for i in range(m):  # the mode tests are the same for every scenario: hoisted or made selects
+        churn = w[CHURN * TILE + i]
+        switching = w[COMPETITOR_SWITCHING * TILE + i] if competitor_mode == 1 else 1.0 - w[COMPETITOR_RETENTION * TILE + i] - churn
+        repurchase_1, repurchase_2, repurchase_3 = w[REPURCHASE_1 * TILE + i], w[REPURCHASE_2 * TILE + i], w[REPURCHASE_3 * TILE + i]
+        if with_mode == 1:  # (1 - s) r1 + s r2 + d (r3 - r2), s = satisfied + delighted (or satisfied only)
+            delighted = w[DELIGHTED * TILE + i]
+            mix = w[SATISFIED * TILE + i] + delighted if convention == 0 else w[SATISFIED * TILE + i]
+            retention = (1.0 - mix) * repurchase_1 + mix * repurchase_2 + delighted * (repurchase_3 - repurchase_2)
+        else:
+            retention = w[RETENTION_IN * TILE + i]
+        if without_mode == 1:
+            delighted = w[BASELINE_DELIGHTED * TILE + i]
+            mix = w[BASELINE_SATISFIED * TILE + i] + delighted if convention == 0 else w[BASELINE_SATISFIED * TILE + i]
+            baseline = (1.0 - mix) * repurchase_1 + mix * repurchase_2 + delighted * (repurchase_3 - repurchase_2)
+        elif without_mode == 0:
+            baseline = w[BASELINE_RETENTION_IN * TILE + i]
+        else:
+            baseline = math.nan
+        growth = 1.0 + w[MARKET_GROWTH * TILE + i]
+        w[W_SWITCHING * TILE + i] = switching
+        w[W_RETENTION * TILE + i] = retention
+        w[W_BASELINE_RETENTION * TILE + i] = baseline
+        w[W_ONE_YEAR * TILE + i] = 1.0 / (1.0 + w[DISCOUNT_RATE * TILE + i])
+        w[W_GROWTH * TILE + i] = growth
+        w[W_INFLOW * TILE + i] = switching + w[ATTRACTION * TILE + i] * (growth - 1.0 + churn)
+        w[W_INVERSE_GROWTH * TILE + i] = 1.0 / growth
+
+
+@njit(inline="always", **_OPTIONS)
+def _closed_form_arm(x, q, start, inflow_ratio, n0, sum_x, horizon):
+    """One arm's closed form (simulator.roq.model._closed_form_sums) without the near-1
+    care: (present value, final share, 1 if a ratio is near a cancellation)."""
+    qx = q * x
+    sum_qx = qx * (_unrolled_power(qx, horizon) - 1.0) / (qx - 1.0)
+    present = n0 * (start * sum_qx + inflow_ratio * ((sum_x - sum_qx) / (1.0 - q)))
+    power = _unrolled_power(q, horizon)
+    final = power * start + inflow_ratio * ((1.0 - power) / (1.0 - q))
+    return present, final, (abs(qx - 1.0) < 1e-2) + (abs(q - 1.0) < NEAR_ONE)
+
+
+@njit(**_OPTIONS)
+def _tile_closed_form(w, m, horizon, constant_without):
+    """Both arms' present values and final shares and the annuity by the closed form
+    (simulator.roq.model._closed_form_sums), a scenario at a time in registers; the rare
+    scenarios near a cancellation (a ratio within 1e-2, or q within NEAR_ONE, of 1) are
+    then redone one by one (:func:`_arm_one`). The same products in the same order as numpy."""
+    near = 0
+    if constant_without:  # two loops, so that neither branches inside
+        for i in range(m):
+            switching, one_year, inverse_growth = w[W_SWITCHING * TILE + i], w[W_ONE_YEAR * TILE + i], w[W_INVERSE_GROWTH * TILE + i]
+            start, n0, x = w[INITIAL_SHARE * TILE + i], w[MARKET_SIZE * TILE + i], w[W_GROWTH * TILE + i] * one_year
+            inflow_ratio = w[W_INFLOW * TILE + i] * inverse_growth
+            sum_x = x * (_unrolled_power(x, horizon) - 1.0) / (x - 1.0)
+            present, final, close = _closed_form_arm(x, (w[W_RETENTION * TILE + i] - switching) * inverse_growth, start, inflow_ratio, n0, sum_x,
+                                                     horizon)
+            given = w[BASELINE_SHARE * TILE + i]
+            w[W_PRESENT * TILE + i], w[W_SHARE * TILE + i] = present, final
+            w[W_PRESENT_WITHOUT * TILE + i], w[W_SHARE_WITHOUT * TILE + i] = n0 * given * sum_x, given
+            w[W_ANNUITY * TILE + i] = one_year * (_unrolled_power(one_year, horizon) - 1.0) / (one_year - 1.0)
+            close += (abs(x - 1.0) < 1e-2) + (abs(one_year - 1.0) < 1e-2)
+            w[W_NEAR * TILE + i] = close
+            near += close
+    else:
+        for i in range(m):
+            switching, one_year, inverse_growth = w[W_SWITCHING * TILE + i], w[W_ONE_YEAR * TILE + i], w[W_INVERSE_GROWTH * TILE + i]
+            start, n0, x = w[INITIAL_SHARE * TILE + i], w[MARKET_SIZE * TILE + i], w[W_GROWTH * TILE + i] * one_year
+            inflow_ratio = w[W_INFLOW * TILE + i] * inverse_growth
+            sum_x = x * (_unrolled_power(x, horizon) - 1.0) / (x - 1.0)
+            present, final, close = _closed_form_arm(x, (w[W_RETENTION * TILE + i] - switching) * inverse_growth, start, inflow_ratio, n0, sum_x,
+                                                     horizon)
+            present_without, final_without, close_without = _closed_form_arm(x, (w[W_BASELINE_RETENTION * TILE + i] - switching) * inverse_growth,
+                                                                             start, inflow_ratio, n0, sum_x, horizon)
+            w[W_PRESENT * TILE + i], w[W_SHARE * TILE + i] = present, final
+            w[W_PRESENT_WITHOUT * TILE + i], w[W_SHARE_WITHOUT * TILE + i] = present_without, final_without
+            w[W_ANNUITY * TILE + i] = one_year * (_unrolled_power(one_year, horizon) - 1.0) / (one_year - 1.0)
+            close += close_without + (abs(x - 1.0) < 1e-2) + (abs(one_year - 1.0) < 1e-2)
+            w[W_NEAR * TILE + i] = close
+            near += close
+    for i in range(m if near else 0):
+        if w[W_NEAR * TILE + i] == 0.0:
+            continue
+        switching, one_year, inverse_growth = w[W_SWITCHING * TILE + i], w[W_ONE_YEAR * TILE + i], w[W_INVERSE_GROWTH * TILE + i]
+        start, n0, x = w[INITIAL_SHARE * TILE + i], w[MARKET_SIZE * TILE + i], w[W_GROWTH * TILE + i] * one_year
+        inflow_ratio = w[W_INFLOW * TILE + i] * inverse_growth
+        sum_x = _power_sum_one(x, horizon)
+        w[W_PRESENT * TILE + i], w[W_SHARE * TILE + i] = _arm_one(x, (w[W_RETENTION * TILE + i] - switching) * inverse_growth, start, inflow_ratio,
+                                                                  n0, sum_x, horizon)
+        if constant_without:
+            w[W_PRESENT_WITHOUT * TILE + i] = n0 * w[BASELINE_SHARE * TILE + i] * sum_x
+        else:
+            w[W_PRESENT_WITHOUT * TILE + i], w[W_SHARE_WITHOUT * TILE + i] = _arm_one(
+                x, (w[W_BASELINE_RETENTION * TILE + i] - switching) * inverse_growth, start, inflow_ratio, n0, sum_x, horizon)
+        w[W_ANNUITY * TILE + i] = _power_sum_one(one_year, horizon)
+
+
+@njit(**_OPTIONS)
+def _tile_recursion(w, m, horizon, constant_without):
+    """Both arms' present values and final shares and the annuity by the year recursion
+    M_t = ((R - s) M_{t-1} + inflow) / G (simulator.roq.model._run_model), for horizons
+    below CLOSED_FORM_MIN_HORIZON: a pass over the tile per year."""
+    for i in range(m):
+        switching = w[W_SWITCHING * TILE + i]
+        w[W_SLOPE * TILE + i] = w[W_RETENTION * TILE + i] - switching
+        w[W_SLOPE_WITHOUT * TILE + i] = w[W_BASELINE_RETENTION * TILE + i] - switching
+        w[W_DISCOUNT * TILE + i] = w[W_ONE_YEAR * TILE + i]
+        w[W_ANNUITY * TILE + i] = 0.0
+        w[W_PRESENT * TILE + i] = 0.0
+        w[W_PRESENT_WITHOUT * TILE + i] = 0.0
+        w[W_SIZE * TILE + i] = w[MARKET_SIZE * TILE + i]
+        w[W_SHARE * TILE + i] = w[INITIAL_SHARE * TILE + i]
+        w[W_SHARE_WITHOUT * TILE + i] = w[BASELINE_SHARE * TILE + i] if constant_without else w[INITIAL_SHARE * TILE + i]
+    for _ in range(horizon):
+        for i in range(m):  # the branch is the same for every scenario: the compiler hoists it
+            size = w[W_SIZE * TILE + i] * w[W_GROWTH * TILE + i]
+            inverse_growth, inflow, discount = w[W_INVERSE_GROWTH * TILE + i], w[W_INFLOW * TILE + i], w[W_DISCOUNT * TILE + i]
+            share = (w[W_SLOPE * TILE + i] * w[W_SHARE * TILE + i] + inflow) * inverse_growth
+            share_without = w[W_SHARE_WITHOUT * TILE + i]
+            if not constant_without:
+                share_without = (w[W_SLOPE_WITHOUT * TILE + i] * share_without + inflow) * inverse_growth
+            weight = size * discount
+            w[W_SIZE * TILE + i] = size
+            w[W_SHARE * TILE + i] = share
+            w[W_SHARE_WITHOUT * TILE + i] = share_without
+            w[W_PRESENT * TILE + i] = w[W_PRESENT * TILE + i] + share * weight
+            w[W_PRESENT_WITHOUT * TILE + i] = w[W_PRESENT_WITHOUT * TILE + i] + share_without * weight
+            w[W_ANNUITY * TILE + i] = w[W_ANNUITY * TILE + i] + discount
+            w[W_DISCOUNT * TILE + i] = discount * w[W_ONE_YEAR * TILE + i]
 
 
 @njit(**_OPTIONS)
 def _model_tile(w, values, begin, m, sources, modes, horizon, output_codes, out):
     """The model on scenarios begin..begin+m (m <= TILE) of ``values`` into ``out[:, begin:begin+m]``."""
-    competitor_mode, with_mode, without_mode, convention = modes[0], modes[1], modes[2], modes[3]
     for s in range(N_SLOTS):  # the tile's sampled inputs, one row per slot
         row = sources[s]
         if row >= 0:
-            source = values[row, begin:begin + m]
             for i in range(m):
-                w[s, i] = source[i]
-    churn = w[CHURN]
-    switching = w[W_SWITCHING]
-    if competitor_mode == 1:
-        for i in range(m):
-            switching[i] = w[COMPETITOR_SWITCHING, i]
-    else:
-        for i in range(m):
-            switching[i] = 1.0 - w[COMPETITOR_RETENTION, i] - churn[i]
-    retention = w[W_RETENTION]
-    if with_mode == 1:
-        _mix_retention(w[SATISFIED], w[DELIGHTED], w[REPURCHASE_1], w[REPURCHASE_2], w[REPURCHASE_3], convention, m, retention)
-    else:
-        for i in range(m):
-            retention[i] = w[RETENTION_IN, i]
-    baseline = w[W_BASELINE_RETENTION]
-    if without_mode == 1:
-        _mix_retention(w[BASELINE_SATISFIED], w[BASELINE_DELIGHTED], w[REPURCHASE_1], w[REPURCHASE_2], w[REPURCHASE_3], convention, m, baseline)
-    elif without_mode == 0:
-        for i in range(m):
-            baseline[i] = w[BASELINE_RETENTION_IN, i]
-    else:
-        for i in range(m):
-            baseline[i] = math.nan
-    constant_without = without_mode == 2
-    slope, slope_without = w[W_SLOPE], w[W_SLOPE_WITHOUT]
-    one_year, growth, inflow, inverse_growth = w[W_ONE_YEAR], w[W_GROWTH], w[W_INFLOW], w[W_INVERSE_GROWTH]
-    attraction, rate = w[ATTRACTION], w[DISCOUNT_RATE]
-    for i in range(m):
-        slope[i] = retention[i] - switching[i]
-        slope_without[i] = baseline[i] - switching[i]
-        one_year[i] = 1.0 / (1.0 + rate[i])
-        growth[i] = 1.0 + w[MARKET_GROWTH, i]
-        inflow[i] = switching[i] + attraction[i] * (growth[i] - 1.0 + churn[i])
-        inverse_growth[i] = 1.0 / growth[i]
-    present, present_without, share, share_without = w[W_PRESENT], w[W_PRESENT_WITHOUT], w[W_SHARE], w[W_SHARE_WITHOUT]
-    annuity, n0, start, given = w[W_ANNUITY], w[MARKET_SIZE], w[INITIAL_SHARE], w[BASELINE_SHARE]
+                w[s * TILE + i] = values[row, begin + i]
+    _tile_prelude(w, m, modes)
+    constant_without = modes[2] == 2
     if horizon >= CLOSED_FORM_MIN_HORIZON:
-        x, inflow_ratio, q, work = w[W_X], w[W_INFLOW_RATIO], w[W_Q], w[W_WORK:W_WORK + 4]
-        for i in range(m):
-            x[i] = growth[i] * one_year[i]
-            inflow_ratio[i] = inflow[i] * inverse_growth[i]
-            q[i] = slope[i] * inverse_growth[i]
-        _tile_arm(x, q, start, inflow_ratio, n0, horizon, m, present, share, work)
-        if constant_without:
-            _tile_power_sum(x, horizon, m, present_without, work[0])
-            for i in range(m):
-                present_without[i] = n0[i] * given[i] * present_without[i]
-                share_without[i] = given[i]
-        else:
-            for i in range(m):
-                q[i] = slope_without[i] * inverse_growth[i]
-            _tile_arm(x, q, start, inflow_ratio, n0, horizon, m, present_without, share_without, work)
-        _tile_power_sum(one_year, horizon, m, annuity, work[0])
+        _tile_closed_form(w, m, horizon, constant_without)
     else:
-        discount, size = w[W_DISCOUNT], w[W_SIZE]
-        for i in range(m):
-            discount[i] = one_year[i]
-            annuity[i] = 0.0
-            present[i] = 0.0
-            present_without[i] = 0.0
-            size[i] = n0[i]
-            share[i] = start[i]
-            share_without[i] = given[i] if constant_without else start[i]
-        for _ in range(horizon):
-            for i in range(m):  # the branch is the same for every scenario: the compiler hoists it
-                size[i] = size[i] * growth[i]
-                share[i] = (slope[i] * share[i] + inflow[i]) * inverse_growth[i]
-                if not constant_without:
-                    share_without[i] = (slope_without[i] * share_without[i] + inflow[i]) * inverse_growth[i]
-                weight = size[i] * discount[i]
-                present[i] = present[i] + share[i] * weight
-                present_without[i] = present_without[i] + share_without[i] * weight
-                annuity[i] = annuity[i] + discount[i]
-                discount[i] = discount[i] * one_year[i]
-    margin, initial_cost, annual_cost = w[MARGIN], w[INITIAL_COST], w[ANNUAL_COST]
-    npv_with, npv_without, npv_cost, gain = w[W_WORK], w[W_WORK + 1], w[W_WORK + 2], w[W_WORK + 3]
+        _tile_recursion(w, m, horizon, constant_without)
     for i in range(m):
-        npv_with[i] = margin[i] * present[i]
-        npv_without[i] = margin[i] * present_without[i]
-        npv_cost[i] = initial_cost[i] + annual_cost[i] * annuity[i]
-        gain[i] = npv_with[i] - npv_without[i]
+        margin = w[MARGIN * TILE + i]
+        npv_with = margin * w[W_PRESENT * TILE + i]
+        npv_without = margin * w[W_PRESENT_WITHOUT * TILE + i]
+        w[W_NPV_WITH * TILE + i] = npv_with
+        w[W_NPV_WITHOUT * TILE + i] = npv_without
+        w[W_NPV_COST * TILE + i] = w[INITIAL_COST * TILE + i] + w[ANNUAL_COST * TILE + i] * w[W_ANNUITY * TILE + i]
+        w[W_GAIN * TILE + i] = npv_with - npv_without
     for k in range(output_codes.shape[0]):
         code = output_codes[k]
         target = out[k, begin:begin + m]
+        gain, cost = w[W_GAIN * TILE:W_GAIN * TILE + m], w[W_NPV_COST * TILE:W_NPV_COST * TILE + m]
         if code == NPV_NET:
             for i in range(m):
-                target[i] = gain[i] - npv_cost[i]
+                target[i] = gain[i] - cost[i]
         elif code == ROQ:
             for i in range(m):
-                target[i] = gain[i] / npv_cost[i]
+                target[i] = gain[i] / cost[i]
         elif code == ROQ_NET:
             for i in range(m):
-                target[i] = gain[i] / npv_cost[i] - 1.0
+                target[i] = gain[i] / cost[i] - 1.0
         else:
-            source = (npv_with if code == NPV_WITH else npv_without if code == NPV_WITHOUT else npv_cost if code == NPV_COST
-                      else gain if code == NPV_GAIN else share if code == FINAL_SHARE else share_without if code == FINAL_SHARE_WITHOUT
-                      else retention if code == RETENTION else baseline)
+            source = w[_OUTPUT_ROWS[code] * TILE:_OUTPUT_ROWS[code] * TILE + m]
             for i in range(m):
                 target[i] = source[i]
 
@@ -375,7 +413,7 @@ def model_outputs(values, sources, constants, modes, horizon, output_codes, out)
     1 satisfaction mix), without-arm (0 retention, 1 mix, 2 constant share), convention
     (0 satisfied_or_delighted, 1 satisfied_only)]. Below 8 years the year recursion, from
     8 the closed-form sums, exactly as simulator.roq.evaluate; worked in tiles of TILE
-    scenarios, one vectorised loop per operation.
+    scenarios, a few vectorised per-scenario loops per tile (:func:`_model_tile`).
     """
     n = out.shape[1]
     w = _model_workspace(sources, constants)

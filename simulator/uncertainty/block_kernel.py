@@ -151,6 +151,11 @@ def pcg64_words(generator: np.random.Generator) -> np.ndarray:
     return np.array([state["state"] >> 64, state["state"] & mask, state["inc"] >> 64, state["inc"] & mask], np.uint64)
 
 
+#: The longest horizon the kernel's closed form takes (2**_numba_block.POWER_BITS - 1; the
+#: model itself stops at simulator.roq.MAX_HORIZON, 100).
+KERNEL_MAX_HORIZON = 127
+
+
 def plan_for(scenario, outputs, value_inputs: tuple | None = None) -> tuple[KernelPlan | None, str]:
     """The kernel plan of a scenario, or ``(None, why)`` when it lies outside the kernel's model family.
 
@@ -229,6 +234,8 @@ def plan_for(scenario, outputs, value_inputs: tuple | None = None) -> tuple[Kern
         elif name in base:
             constants[s] = float(base[name])
     horizon = int(base["horizon"])
+    if horizon > KERNEL_MAX_HORIZON:
+        return None, f"the horizon is beyond the kernel's {KERNEL_MAX_HORIZON} years"
     plan = KernelPlan(names=names, codes=codes, parameters=parameters,
                       tables=np.stack(tables) if tables else np.zeros((1, 2)), table_of=table_of, tail_index=tail_index,
                       tail_tables=np.stack(tail_tables) if tail_tables else np.zeros((1, 2, 2)),
