@@ -152,3 +152,14 @@ def test_engines_import_and_run_without_dask(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().startswith("engine: 'dask' needs the dask.distributed package")
     assert "pip install 'roq-toolkit[dask]'" in completed.stdout
+
+
+def test_single_blas_thread_limits_the_pools_each_time_and_restores_them():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from simulator.engines._threads import single_blas_thread
+
+    before = [pool["num_threads"] for pool in threadpoolctl.threadpool_info()]
+    for _ in range(3):  # the pools are found once and reused
+        with single_blas_thread():
+            assert all(pool["num_threads"] == 1 for pool in threadpoolctl.threadpool_info())
+        assert [pool["num_threads"] for pool in threadpoolctl.threadpool_info()] == before

@@ -13,19 +13,31 @@ cores when its own threads each call BLAS. Uses ``threadpoolctl`` when it is ins
 from __future__ import annotations
 
 import contextlib
+import sys
 
 __all__ = ["single_blas_thread", "pin_process_to_single_blas_thread"]
 
 _pinned = False
 
 
+_controller = None  # (len(sys.modules) when made, threadpoolctl.ThreadpoolController)
+
+
 def single_blas_thread():
-    """Context manager: BLAS and OpenMP thread pools limited to one thread inside it."""
+    """Context manager: BLAS and OpenMP thread pools limited to one thread inside it.
+
+    The pools are found once and reused while no module has been imported since (finding
+    them scans the process' shared libraries, about 4 ms: more than a small run's work);
+    an import may load a new library, so one makes them be looked up again.
+    """
+    global _controller
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - optional
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1)
+    if _controller is None or _controller[0] != len(sys.modules):
+        _controller = (len(sys.modules), ThreadpoolController())
+    return _controller[1].limit(limits=1)
 
 
 def pin_process_to_single_blas_thread() -> None:
