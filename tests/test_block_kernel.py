@@ -58,6 +58,17 @@ def _compare_values(scenario, inputs):
         assert _close(compiled[k], expected), (name, compiled[k][:4], expected[:4])
 
 
+@pytest.mark.parametrize("seed", [0, 1, 12345, 2**32 - 1, 2**32, 2**64 + 5, 2**127, 2**130 + 7])
+def test_block_streams_are_numpys_seed_sequence_streams(seed):
+    # the kernel seeds each block's PCG64 itself; the words must be the Generator's
+    from simulator.uncertainty.samplers import block_generator
+
+    for block in (0, 1, 255, 65535, 2**32 + 1):
+        for stream in (0, 1, 2):
+            expected = block_kernel.pcg64_words(block_generator(seed, block, stream))
+            assert np.array_equal(block_kernel.block_stream_words(seed, block, stream), expected), (seed, block, stream)
+
+
 def test_kernel_takes_every_horizon_the_model_does():
     from simulator.roq import MAX_HORIZON
     from simulator.uncertainty import _numba_block

@@ -138,6 +138,52 @@ def _pcg64_step(typingctx, high, low, increment_high, increment_low):
     return signature, codegen
 
 
+# numpy.random.SeedSequence's constants (M. E. O'Neill's seed_seq alternative, 2015)
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = np.uint64(0x43B0D7E5), np.uint64(0x931E8875), np.uint64(0x8B51F9DD), np.uint64(0x58F38DED)
+_MIX_MULT_L, _MIX_MULT_R, _MASK32 = np.uint64(0xCA01F9DD), np.uint64(0x4973F715), np.uint64(0xFFFFFFFF)
+
+
+@njit(**_OPTIONS)
+def seed_sequence_words(assembled):
+    """``SeedSequence(...).generate_state(8, uint32)`` for the assembled entropy words
+    (uint32 values held in uint64: the run entropy, padded with zeros to 4 words when a
+    spawn key follows, then the spawn key's words), by SeedSequence's published mixing
+    (hashmix and mix on a 4-word pool). About 0.1 us instead of SeedSequence's 29 us."""
+    pool = np.zeros(4, np.uint64)
+    hash_const = _INIT_A
+    for step in range(4 + 12 + 4 * max(0, assembled.size - 4)):
+        # the hashmix sequence: the 4 pool words, 12 pool-to-pool mixes, 4 per extra entropy word
+        if step < 4:
+            source = assembled[step] if step < assembled.size else np.uint64(0)
+        elif step < 16:
+            source = pool[(step - 4) // 3]
+        else:
+            source = assembled[4 + (step - 16) // 4]
+        value = (source ^ hash_const) & _MASK32
+        hash_const = (hash_const * _MULT_A) & _MASK32
+        value = (value * hash_const) & _MASK32
+        value ^= value >> np.uint64(16)
+        if step < 4:
+            pool[step] = value
+        else:
+            if step < 16:
+                source_index = (step - 4) // 3
+                others = (step - 4) % 3
+                target = others if others < source_index else others + 1
+            else:
+                target = (step - 16) % 4
+            mixed = (_MIX_MULT_L * pool[target] - _MIX_MULT_R * value) & _MASK32
+            pool[target] = mixed ^ (mixed >> np.uint64(16))
+    words = np.zeros(8, np.uint64)
+    hash_const = _INIT_B
+    for i in range(8):
+        value = (pool[i % 4] ^ hash_const) & _MASK32
+        hash_const = (hash_const * _MULT_B) & _MASK32
+        value = (value * hash_const) & _MASK32
+        words[i] = value ^ (value >> np.uint64(16))
+    return words
+
+
 @njit(**_OPTIONS)
 def _integer_power(base, exponent):
     """base**exponent, the products in the order of simulator.roq.model._integer_power."""

@@ -151,6 +151,35 @@ def pcg64_words(generator: np.random.Generator) -> np.ndarray:
     return np.array([state["state"] >> 64, state["state"] & mask, state["inc"] >> 64, state["inc"] & mask], np.uint64)
 
 
+def _uint32_words(value: int) -> list:
+    """A whole number >= 0 as uint32 words, lowest first (numpy's _int_to_uint32_array)."""
+    words = [value & 0xFFFFFFFF]
+    value >>= 32
+    while value:
+        words.append(value & 0xFFFFFFFF)
+        value >>= 32
+    return words
+
+
+def block_stream_words(seed: int, block_index: int, stream: int = 0) -> np.ndarray:
+    """``pcg64_words(samplers.block_generator(seed, block_index, stream))`` without making
+    the SeedSequence and Generator (30 us a block, with the GIL held): SeedSequence's
+    entropy assembled and mixed (:func:`_numba_block.seed_sequence_words`), then PCG64's
+    seeding, state = ((inc + initstate) a + inc) mod 2^128 with inc = 2 initseq + 1
+    (pcg64_set_seed, M. E. O'Neill's pcg_setseq_128_srandom_r). Tested equal to numpy's."""
+    from . import _numba_block
+
+    entropy = _uint32_words(int(seed))
+    assembled = entropy + [0] * max(0, 4 - len(entropy)) + _uint32_words(int(block_index)) + _uint32_words(int(stream))
+    halves = _numba_block.seed_sequence_words(np.array(assembled, np.uint64))
+    words = [int(halves[2 * k]) | (int(halves[2 * k + 1]) << 32) for k in range(4)]  # little-endian uint32 pairs
+    initial_state, initial_sequence = (words[0] << 64) | words[1], (words[2] << 64) | words[3]
+    mask = (1 << 128) - 1
+    increment = ((initial_sequence << 1) | 1) & mask
+    state = (((increment + initial_state) & mask) * _numba_block.PCG64_MULTIPLIER + increment) & mask
+    return np.array([state >> 64, state & ((1 << 64) - 1), increment >> 64, increment & ((1 << 64) - 1)], np.uint64)
+
+
 #: The longest horizon the kernel's closed form takes (2**_numba_block.POWER_BITS - 1; the
 #: model itself stops at simulator.roq.MAX_HORIZON, 100).
 KERNEL_MAX_HORIZON = 127
@@ -355,12 +384,11 @@ def run_block(plan: KernelPlan, scenario, block_index: int, length: int, seed: i
     in cache. Kept or not, the partial is the same to the bit.
     """
     from . import _numba_block
-    from .samplers import block_generator
     from .statistics import _geometry
 
     dims, k_outputs = len(plan.names), plan.output_codes.size
     if plan.draws_in_kernel(scenario, sampler):
-        state = pcg64_words(block_generator(seed, block_index))
+        state = block_stream_words(seed, block_index)
         u, values = np.empty((0, dims)), _empty_rows(dims)
     else:
         state = _NO_STATE
