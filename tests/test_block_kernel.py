@@ -9,6 +9,8 @@ results for any chunk size, thread count and engine.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -315,3 +317,20 @@ def test_fast_bucket_rule_is_the_exact_rule_at_every_edge(relative_accuracy):
     assert decided[random_part].mean() > 0.98  # edges are undecided by design; nearly every other value decides
     exact = np.array([_numba_block._slot_of(x, geometry.inverse_log_gamma, shift) for x in values[np.isfinite(values)]])
     assert np.array_equal(exact, expected[np.isfinite(values)])
+
+
+@pytest.mark.parametrize("length", [1, 3, 4, 7, 512])
+def test_tile_moments_count_finite_values_only(length):
+    # the lean loop (all finite) and the careful one (an inf or NaN in the row) agree with numpy
+    from simulator.uncertainty import _numba_block
+
+    rng = np.random.default_rng(length)
+    for bad in (None, np.inf, -np.inf, np.nan):
+        row = rng.normal(0.0, 1e6, length)
+        if bad is not None:
+            row[rng.integers(0, length, max(1, length // 5))] = bad
+        finite = row[np.isfinite(row)]
+        total, count, low, high = _numba_block._moments(row)
+        assert count == finite.size
+        assert math.isclose(total, finite.sum(), rel_tol=1e-12, abs_tol=1e-6)
+        assert (low, high) == ((finite.min(), finite.max()) if finite.size else (math.inf, -math.inf))
