@@ -71,6 +71,16 @@ def test_block_streams_are_numpys_seed_sequence_streams(seed):
             assert np.array_equal(block_kernel.block_stream_words(seed, block, stream), expected), (seed, block, stream)
 
 
+def test_kernel_decides_beta_tails_on_the_distributions_grid():
+    from simulator.uncertainty import _numba_block
+    from simulator.uncertainty.distributions import Pert
+
+    distribution = Pert(0.05, 0.07, 0.144)
+    distribution.standard_ppf(0.5)
+    assert _numba_block.BETA_GRID == distribution._NODES
+    assert distribution._table.shape == (distribution._CELLS, 4)  # the body's cubics, as the kernel reads them
+
+
 def test_kernel_takes_every_horizon_the_model_does():
     from simulator.roq import MAX_HORIZON
     from simulator.uncertainty import _numba_block

@@ -25,6 +25,9 @@ _OPTIONS = dict(cache=True, nogil=True, error_model="numpy")
 
 # distribution codes (block_kernel.FAMILY_CODES)
 VALUE, UNIFORM, TRIANGULAR, BETA_TABLE = 0, 1, 2, 3
+#: The probability grid that decides a beta's body from its tails
+#: (distributions._ScaledBeta._NODES; tested equal).
+BETA_GRID = 2**16
 # output codes (block_kernel.OUTPUT_CODES)
 (NPV_WITH, NPV_WITHOUT, NPV_COST, NPV_GAIN, NPV_NET, ROQ, ROQ_NET, FINAL_SHARE, FINAL_SHARE_WITHOUT,
  RETENTION, BASELINE_RETENTION) = range(11)
@@ -62,27 +65,27 @@ def _inverse_cdf_columns(columns, n, codes, parameters, tables, table_of, tail_i
                 else:
                     row[i] = b - math.sqrt((1.0 - x) * width * (b - c))
         else:  # BETA_TABLE: distributions._ScaledBeta.standard_ppf, operation for operation
-            nodes = tables[table_of[j]]
+            cubics = tables[table_of[j]]  # the body: (c0, c1, c2, c3) of each cell, cell after cell
+            cells = cubics.shape[0] // 4
             lower_table, upper_table = tail_tables[table_of[j], 0], tail_tables[table_of[j], 1]
-            last = nodes.shape[0] - 2  # _NODES - 1
-            scale = float(nodes.shape[0] - 1)
             tail_last = lower_table.shape[0] - 2  # _TAIL_NODES - 1
             tail_scale = float(lower_table.shape[0] - 1)
             low_tail, high_tail = tail_index[j, 0], tail_index[j, 1]
-            lower_mass, upper_mass = low_tail / scale, (scale - high_tail) / scale
+            lower_mass, upper_mass = low_tail / BETA_GRID, (BETA_GRID - high_tail) / BETA_GRID
             low, width, inverse_alpha, inverse_beta = p[0], p[1] - p[0], p[2], p[3]
             for i in range(n):
                 x = column[i]
-                t = x * scale
-                index = int(t)
+                index = int(x * BETA_GRID)  # the grid that decides body or tail
                 if index < 0:
                     index = 0
-                elif index > last:
-                    index = last
+                elif index > BETA_GRID - 1:
+                    index = BETA_GRID - 1
                 if index >= low_tail and index < high_tail:
-                    t -= index
-                    start = nodes[index]
-                    row[i] = low + (start + (nodes[index + 1] - start) * t) * width
+                    t = x * cells
+                    cell = min(int(t), cells - 1)
+                    t -= cell
+                    c = 4 * cell
+                    row[i] = low + (((cubics[c + 3] * t + cubics[c + 2]) * t + cubics[c + 1]) * t + cubics[c]) * width
                 else:  # the outer 0.1%: the tail tables against (u / u_tail)^(1 / alpha)
                     upper = index >= high_tail
                     v = ((1.0 - x) / upper_mass) ** inverse_beta if upper else (x / lower_mass) ** inverse_alpha

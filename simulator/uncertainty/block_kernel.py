@@ -100,7 +100,7 @@ class KernelPlan:
     names: tuple  # uncertain inputs, in sampling order
     codes: np.ndarray  # per input: family code (0: inverse CDF by numpy)
     parameters: np.ndarray  # per input: (low, high), (low, mode, high, split) or (low, high, 1/alpha, 1/beta)
-    tables: np.ndarray  # stacked beta inverse-CDF tables (the body)
+    tables: np.ndarray  # stacked beta inverse-CDF tables (the body: four cubic coefficients a cell, flat)
     table_of: np.ndarray
     tail_index: np.ndarray  # per input: (low, high) table indices outside which the tail tables are used
     tail_tables: np.ndarray  # stacked (lower, upper) tail tables
@@ -252,7 +252,7 @@ def plan_for(scenario, outputs, value_inputs: tuple | None = None) -> tuple[Kern
         elif code == 3:
             parameters[j] = distribution.low, distribution.high, 1.0 / distribution.alpha, 1.0 / distribution.beta
             table_of[j] = len(tables)
-            tables.append(distribution._table if distribution._table is not None else distribution._build_table())
+            tables.append((distribution._table if distribution._table is not None else distribution._build_table()).reshape(-1))
             tail_tables.append(distribution._tail_tables)
             tail_index[j] = distribution._tail_index
     sources = np.full(len(INPUT_SLOTS), -1, np.int64)
