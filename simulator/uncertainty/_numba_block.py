@@ -330,37 +330,25 @@ def _tile_closed_form(w, m, horizon, constant_without):
     scenarios near a cancellation (a ratio within 1e-2, or q within NEAR_ONE, of 1) are
     then redone one by one (:func:`_arm_one`). The same products in the same order as numpy."""
     near = 0
-    if constant_without:  # two loops, so that neither branches inside
-        for i in range(m):
-            switching, one_year, inverse_growth = w[W_SWITCHING * TILE + i], w[W_ONE_YEAR * TILE + i], w[W_INVERSE_GROWTH * TILE + i]
-            start, n0, x = w[INITIAL_SHARE * TILE + i], w[MARKET_SIZE * TILE + i], w[W_GROWTH * TILE + i] * one_year
-            inflow_ratio = w[W_INFLOW * TILE + i] * inverse_growth
-            sum_x = x * (_unrolled_power(x, horizon) - 1.0) / (x - 1.0)
-            present, final, close = _closed_form_arm(x, (w[W_RETENTION * TILE + i] - switching) * inverse_growth, start, inflow_ratio, n0, sum_x,
-                                                     horizon)
+    for i in range(m):  # the arm test is the same for every scenario: the compiler hoists it
+        switching, one_year, inverse_growth = w[W_SWITCHING * TILE + i], w[W_ONE_YEAR * TILE + i], w[W_INVERSE_GROWTH * TILE + i]
+        start, n0, x = w[INITIAL_SHARE * TILE + i], w[MARKET_SIZE * TILE + i], w[W_GROWTH * TILE + i] * one_year
+        inflow_ratio = w[W_INFLOW * TILE + i] * inverse_growth
+        sum_x = x * (_unrolled_power(x, horizon) - 1.0) / (x - 1.0)
+        present, final, close = _closed_form_arm(x, (w[W_RETENTION * TILE + i] - switching) * inverse_growth, start, inflow_ratio, n0, sum_x, horizon)
+        w[W_PRESENT * TILE + i], w[W_SHARE * TILE + i] = present, final
+        if constant_without:
             given = w[BASELINE_SHARE * TILE + i]
-            w[W_PRESENT * TILE + i], w[W_SHARE * TILE + i] = present, final
             w[W_PRESENT_WITHOUT * TILE + i], w[W_SHARE_WITHOUT * TILE + i] = n0 * given * sum_x, given
-            w[W_ANNUITY * TILE + i] = one_year * (_unrolled_power(one_year, horizon) - 1.0) / (one_year - 1.0)
-            close += (abs(x - 1.0) < 1e-2) + (abs(one_year - 1.0) < 1e-2)
-            w[W_NEAR * TILE + i] = close
-            near += close
-    else:
-        for i in range(m):
-            switching, one_year, inverse_growth = w[W_SWITCHING * TILE + i], w[W_ONE_YEAR * TILE + i], w[W_INVERSE_GROWTH * TILE + i]
-            start, n0, x = w[INITIAL_SHARE * TILE + i], w[MARKET_SIZE * TILE + i], w[W_GROWTH * TILE + i] * one_year
-            inflow_ratio = w[W_INFLOW * TILE + i] * inverse_growth
-            sum_x = x * (_unrolled_power(x, horizon) - 1.0) / (x - 1.0)
-            present, final, close = _closed_form_arm(x, (w[W_RETENTION * TILE + i] - switching) * inverse_growth, start, inflow_ratio, n0, sum_x,
-                                                     horizon)
-            present_without, final_without, close_without = _closed_form_arm(x, (w[W_BASELINE_RETENTION * TILE + i] - switching) * inverse_growth,
-                                                                             start, inflow_ratio, n0, sum_x, horizon)
-            w[W_PRESENT * TILE + i], w[W_SHARE * TILE + i] = present, final
-            w[W_PRESENT_WITHOUT * TILE + i], w[W_SHARE_WITHOUT * TILE + i] = present_without, final_without
-            w[W_ANNUITY * TILE + i] = one_year * (_unrolled_power(one_year, horizon) - 1.0) / (one_year - 1.0)
-            close += close_without + (abs(x - 1.0) < 1e-2) + (abs(one_year - 1.0) < 1e-2)
-            w[W_NEAR * TILE + i] = close
-            near += close
+        else:
+            present, final, close_without = _closed_form_arm(x, (w[W_BASELINE_RETENTION * TILE + i] - switching) * inverse_growth, start,
+                                                             inflow_ratio, n0, sum_x, horizon)
+            w[W_PRESENT_WITHOUT * TILE + i], w[W_SHARE_WITHOUT * TILE + i] = present, final
+            close += close_without
+        w[W_ANNUITY * TILE + i] = one_year * (_unrolled_power(one_year, horizon) - 1.0) / (one_year - 1.0)
+        close += (abs(x - 1.0) < 1e-2) + (abs(one_year - 1.0) < 1e-2)
+        w[W_NEAR * TILE + i] = close
+        near += close
     for i in range(m if near else 0):
         if w[W_NEAR * TILE + i] == 0.0:
             continue
@@ -539,41 +527,16 @@ def _fast_slots(chunk, inverse_log_gamma, shift, margin, slots):
 def _moments(row):
     """(sum, count, min, max) of the finite values of row, in 4 interleaved lanes (the
     same sums whether or not the row has an inf or NaN)."""
-    n = row.size
     nonfinite = 0
-    for i in range(n):  # a vectorised count; a row of finite values takes the lean loop
+    for i in range(row.size):  # a vectorised count; a row of finite values takes the lean loop
         nonfinite += not (abs(row[i]) < math.inf)
-    if nonfinite:
-        return _moments_of_finite(row)
-    t0 = t1 = t2 = t3 = 0.0
-    lo0 = lo1 = lo2 = lo3 = math.inf
-    hi0 = hi1 = hi2 = hi3 = -math.inf
-    whole = n - n % 4
-    for i in range(0, whole, 4):
-        x0, x1, x2, x3 = row[i], row[i + 1], row[i + 2], row[i + 3]
-        t0 += x0
-        t1 += x1
-        t2 += x2
-        t3 += x3
-        lo0 = x0 if x0 < lo0 else lo0
-        lo1 = x1 if x1 < lo1 else lo1
-        lo2 = x2 if x2 < lo2 else lo2
-        lo3 = x3 if x3 < lo3 else lo3
-        hi0 = x0 if x0 > hi0 else hi0
-        hi1 = x1 if x1 > hi1 else hi1
-        hi2 = x2 if x2 > hi2 else hi2
-        hi3 = x3 if x3 > hi3 else hi3
-    for i in range(whole, n):
-        x = row[i]
-        t0 += x
-        lo0 = min(lo0, x)
-        hi0 = max(hi0, x)
-    return (t0 + t1) + (t2 + t3), n, min(min(lo0, lo1), min(lo2, lo3)), max(max(hi0, hi1), max(hi2, hi3))
+    return _lane_moments(row, True) if nonfinite else _lane_moments(row, False)
 
 
-@njit(**_OPTIONS)
-def _moments_of_finite(row):
-    """:func:`_moments` of a row holding an inf or NaN: its finite values only."""
+@njit(inline="always", **_OPTIONS)
+def _lane_moments(row, careful):
+    """:func:`_moments`'s lanes; ``careful`` (a constant where inlined) skips inf and NaN,
+    else every value is taken as finite and the tests fold away."""
     n = row.size
     t0 = t1 = t2 = t3 = 0.0
     c0 = c1 = c2 = c3 = 0
@@ -582,7 +545,10 @@ def _moments_of_finite(row):
     whole = n - n % 4
     for i in range(0, whole, 4):
         x0, x1, x2, x3 = row[i], row[i + 1], row[i + 2], row[i + 3]
-        f0, f1, f2, f3 = math.isfinite(x0), math.isfinite(x1), math.isfinite(x2), math.isfinite(x3)
+        f0 = math.isfinite(x0) if careful else True
+        f1 = math.isfinite(x1) if careful else True
+        f2 = math.isfinite(x2) if careful else True
+        f3 = math.isfinite(x3) if careful else True
         t0 += x0 if f0 else 0.0
         t1 += x1 if f1 else 0.0
         t2 += x2 if f2 else 0.0
@@ -601,7 +567,7 @@ def _moments_of_finite(row):
         hi3 = x3 if (f3 and x3 > hi3) else hi3
     for i in range(whole, n):
         x = row[i]
-        if math.isfinite(x):
+        if math.isfinite(x) or not careful:
             t0 += x
             c0 += 1
             lo0 = min(lo0, x)
