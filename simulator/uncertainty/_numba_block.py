@@ -104,7 +104,7 @@ def inverse_cdfs(u, codes, parameters, tables, table_of, tail_index, tail_tables
 
     Codes: VALUE (column already filled by numpy), UNIFORM (low, high), TRIANGULAR
     (low, mode, high, split), BETA_TABLE (low, high, 1/alpha, 1/beta; body table
-    ``tables[table_of[j]]`` interpolated linearly, the outer 0.1% of probability from the
+    ``tables[table_of[j]]``, a cubic per cell, the outer 0.1% of probability from the
     tail tables ``tail_tables[table_of[j]]``, as distributions._ScaledBeta.standard_ppf).
     """
     columns = u.T.copy()
@@ -254,7 +254,13 @@ def _arm_one(x, q, start, inflow_ratio, n0, sum_x, horizon):
             total += x ** float(t) * ratio
         geometric = float(horizon) if step == 0.0 else math.expm1(horizon * math.log1p(step)) / step
         return n0 * (start * sum_qx + inflow_ratio * total), _integer_power(q, horizon) * start + inflow_ratio * geometric
-    power = _integer_power(q, horizon)
+    return _arm_from_sums(q, start, inflow_ratio, n0, sum_x, sum_qx, _integer_power(q, horizon))
+
+
+@njit(inline="always", **_OPTIONS)
+def _arm_from_sums(q, start, inflow_ratio, n0, sum_x, sum_qx, power):
+    """An arm's present value n0 (M_0 S(qx) + b (S(x) - S(qx)) / (1 - q)) and final share
+    q^T M_0 + b (1 - q^T) / (1 - q), given S(x), S(qx) and q^T."""
     return n0 * (start * sum_qx + inflow_ratio * ((sum_x - sum_qx) / (1.0 - q))), power * start + inflow_ratio * ((1.0 - power) / (1.0 - q))
 
 
@@ -278,6 +284,13 @@ def _model_workspace(sources, constants):
     return w
 
 
+@njit(inline="always", **_OPTIONS)
+def _mixed_retention(satisfied, delighted, repurchase_1, repurchase_2, repurchase_3, convention):
+    """(1 - s) r1 + s r2 + d (r3 - r2), s = satisfied + delighted (or satisfied only)."""
+    mix = satisfied + delighted if convention == 0 else satisfied
+    return (1.0 - mix) * repurchase_1 + mix * repurchase_2 + delighted * (repurchase_3 - repurchase_2)
+
+
 @njit(**_OPTIONS)
 def _tile_prelude(w, m, modes):
     """Per scenario: switching, both arms' retention, the one-year discount factor, growth
@@ -287,16 +300,13 @@ def _tile_prelude(w, m, modes):
         churn = w[CHURN * TILE + i]
         switching = w[COMPETITOR_SWITCHING * TILE + i] if competitor_mode == 1 else 1.0 - w[COMPETITOR_RETENTION * TILE + i] - churn
         repurchase_1, repurchase_2, repurchase_3 = w[REPURCHASE_1 * TILE + i], w[REPURCHASE_2 * TILE + i], w[REPURCHASE_3 * TILE + i]
-        if with_mode == 1:  # (1 - s) r1 + s r2 + d (r3 - r2), s = satisfied + delighted (or satisfied only)
-            delighted = w[DELIGHTED * TILE + i]
-            mix = w[SATISFIED * TILE + i] + delighted if convention == 0 else w[SATISFIED * TILE + i]
-            retention = (1.0 - mix) * repurchase_1 + mix * repurchase_2 + delighted * (repurchase_3 - repurchase_2)
+        if with_mode == 1:
+            retention = _mixed_retention(w[SATISFIED * TILE + i], w[DELIGHTED * TILE + i], repurchase_1, repurchase_2, repurchase_3, convention)
         else:
             retention = w[RETENTION_IN * TILE + i]
         if without_mode == 1:
-            delighted = w[BASELINE_DELIGHTED * TILE + i]
-            mix = w[BASELINE_SATISFIED * TILE + i] + delighted if convention == 0 else w[BASELINE_SATISFIED * TILE + i]
-            baseline = (1.0 - mix) * repurchase_1 + mix * repurchase_2 + delighted * (repurchase_3 - repurchase_2)
+            baseline = _mixed_retention(w[BASELINE_SATISFIED * TILE + i], w[BASELINE_DELIGHTED * TILE + i], repurchase_1, repurchase_2,
+                                        repurchase_3, convention)
         elif without_mode == 0:
             baseline = w[BASELINE_RETENTION_IN * TILE + i]
         else:
@@ -317,10 +327,16 @@ def _closed_form_arm(x, q, start, inflow_ratio, n0, sum_x, horizon):
     care: (present value, final share, 1 if a ratio is near a cancellation)."""
     qx = q * x
     sum_qx = qx * (_unrolled_power(qx, horizon) - 1.0) / (qx - 1.0)
-    present = n0 * (start * sum_qx + inflow_ratio * ((sum_x - sum_qx) / (1.0 - q)))
-    power = _unrolled_power(q, horizon)
-    final = power * start + inflow_ratio * ((1.0 - power) / (1.0 - q))
+    present, final = _arm_from_sums(q, start, inflow_ratio, n0, sum_x, sum_qx, _unrolled_power(q, horizon))
     return present, final, (abs(qx - 1.0) < 1e-2) + (abs(q - 1.0) < NEAR_ONE)
+
+
+@njit(inline="always", **_OPTIONS)
+def _closed_form_inputs(w, i):
+    """Scenario i's switching s, 1 / (1 + i), 1 / G, M_0, N_0, x = G / (1 + i) and b = inflow / G."""
+    switching, one_year, inverse_growth = w[W_SWITCHING * TILE + i], w[W_ONE_YEAR * TILE + i], w[W_INVERSE_GROWTH * TILE + i]
+    x = w[W_GROWTH * TILE + i] * one_year
+    return switching, one_year, inverse_growth, w[INITIAL_SHARE * TILE + i], w[MARKET_SIZE * TILE + i], x, w[W_INFLOW * TILE + i] * inverse_growth
 
 
 @njit(**_OPTIONS)
@@ -331,9 +347,7 @@ def _tile_closed_form(w, m, horizon, constant_without):
     then redone one by one (:func:`_arm_one`). The same products in the same order as numpy."""
     near = 0
     for i in range(m):  # the arm test is the same for every scenario: the compiler hoists it
-        switching, one_year, inverse_growth = w[W_SWITCHING * TILE + i], w[W_ONE_YEAR * TILE + i], w[W_INVERSE_GROWTH * TILE + i]
-        start, n0, x = w[INITIAL_SHARE * TILE + i], w[MARKET_SIZE * TILE + i], w[W_GROWTH * TILE + i] * one_year
-        inflow_ratio = w[W_INFLOW * TILE + i] * inverse_growth
+        switching, one_year, inverse_growth, start, n0, x, inflow_ratio = _closed_form_inputs(w, i)
         sum_x = x * (_unrolled_power(x, horizon) - 1.0) / (x - 1.0)
         present, final, close = _closed_form_arm(x, (w[W_RETENTION * TILE + i] - switching) * inverse_growth, start, inflow_ratio, n0, sum_x, horizon)
         w[W_PRESENT * TILE + i], w[W_SHARE * TILE + i] = present, final
@@ -352,9 +366,7 @@ def _tile_closed_form(w, m, horizon, constant_without):
     for i in range(m if near else 0):
         if w[W_NEAR * TILE + i] == 0.0:
             continue
-        switching, one_year, inverse_growth = w[W_SWITCHING * TILE + i], w[W_ONE_YEAR * TILE + i], w[W_INVERSE_GROWTH * TILE + i]
-        start, n0, x = w[INITIAL_SHARE * TILE + i], w[MARKET_SIZE * TILE + i], w[W_GROWTH * TILE + i] * one_year
-        inflow_ratio = w[W_INFLOW * TILE + i] * inverse_growth
+        switching, one_year, inverse_growth, start, n0, x, inflow_ratio = _closed_form_inputs(w, i)
         sum_x = _power_sum_one(x, horizon)
         w[W_PRESENT * TILE + i], w[W_SHARE * TILE + i] = _arm_one(x, (w[W_RETENTION * TILE + i] - switching) * inverse_growth, start, inflow_ratio,
                                                                   n0, sum_x, horizon)
