@@ -63,12 +63,15 @@ def _compare_values(scenario, inputs):
 @pytest.mark.parametrize("seed", [0, 1, 12345, 2**32 - 1, 2**32, 2**64 + 5, 2**127, 2**130 + 7])
 def test_block_streams_are_numpys_seed_sequence_streams(seed):
     # the kernel seeds each block's PCG64 itself; the words must be the Generator's
+    from simulator.uncertainty import _numba_block
     from simulator.uncertainty.samplers import block_generator
 
     for block in (0, 1, 255, 65535, 2**32 + 1):
         for stream in (0, 1, 2):
             expected = block_kernel.pcg64_words(block_generator(seed, block, stream))
             assert np.array_equal(block_kernel.block_stream_words(seed, block, stream), expected), (seed, block, stream)
+            compiled = _numba_block.block_state(block_kernel.seed_entropy(seed), block, stream)  # inside the kernel
+            assert np.array_equal(compiled, expected), (seed, block, stream)
 
 
 def test_kernel_decides_beta_tails_on_the_distributions_grid():
@@ -217,6 +220,42 @@ def test_numba_path_is_bit_identical_for_any_chunk_size_and_thread_count():
     for other in runs[1:]:
         _same_statistics(runs[0], other, exact=True)
         assert runs[0].convergence == other.convergence
+
+
+def test_kernel_units_are_its_blocks_and_fold_as_merge_two():
+    """Blocks run in one kernel call (run_unit) give each block's statistics to the bit; a
+    run folds them in place (KernelFold) into merge_two's fold of the blocks' partial dicts,
+    to the bit, whatever the blocks per call (1, 2 or 5 here: 1 and 2 threads, a unit that
+    starts at block 0, checkpoints inside a unit)."""
+    from simulator.uncertainty.statistics import merge_two
+
+    scenario = builtin_scenario()
+    samples, outputs, thresholds = 20 * 2**16 + 777, ("roq", "npv_gain", "final_market_share"), {"roq": (1.0, 1.2)}
+    plan, _ = block_kernel.plan_for(scenario, outputs)
+    runner = block_kernel.BlockRunner.make(plan, scenario, "random", outputs, thresholds, 5e-4, 1e-9)
+    lengths = [min(2**16, samples - block * 2**16) for block in range(21)]
+    blockwise = [runner.run(block, lengths[block], 12)[0] for block in range(21)]
+    unit = runner.run_unit(14, lengths[14:], 12)
+    assert unit.blocks == 7
+    for position, block in enumerate(range(14, 21)):
+        a, b = unit.partial(position), blockwise[block].partial()
+        for name in outputs:
+            assert _same_partial_output(a["outputs"][name], b["outputs"][name]), (block, name)
+    folded = blockwise[0].partial()
+    for statistics in blockwise[1:]:
+        folded = merge_two(folded, statistics.partial())
+    runs = [run_monte_carlo(scenario, samples, seed=12, progress=False, kernel="numba", outputs=outputs, targets={"roq": [1.2]},
+                            exact_percentiles=False, workers=workers) for workers in (1, 2)]
+    for run in runs:
+        for name in outputs:
+            assert _same_partial_output(run.partial["outputs"][name], folded["outputs"][name]), name
+        assert run.convergence == runs[0].convergence and len(run.convergence) > 5
+        assert run.block_means == runs[0].block_means and len(run.block_means["roq"]) == 20
+
+
+def _same_partial_output(a: dict, b: dict) -> bool:
+    return (all(a[key] == b[key] for key in ("count", "nonfinite", "exceed", "mean", "m2", "min", "max", "offset"))
+            and all(np.array_equal(a[key], b[key]) for key in ("counts", "sums", "squares")))
 
 
 def test_numba_path_is_bit_identical_on_dask():

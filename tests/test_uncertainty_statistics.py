@@ -17,6 +17,7 @@ from simulator.uncertainty.statistics import (
     DEFAULT_MIN_MAGNITUDE,
     DEFAULT_RELATIVE_ACCURACY,
     PERCENTILES,
+    RunningMerge,
     expected_shortfall,
     finalize,
     histogram,
@@ -129,6 +130,39 @@ def test_merge_is_associative_and_commutative(chunks):
     _equal_partials(merge_two(a, b), merge_two(b, a), exact_floats=False)
     everything = summarise_block({"y": np.array(sum(chunks, []), dtype=float)}, thresholds={"y": [1.0]})
     _equal_partials(left, everything, exact_floats=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.floats(-1e-3, 1e-3), st.sampled_from([0.0, math.inf, math.nan, 1e12])),
+                         min_size=0, max_size=30), min_size=1, max_size=8))
+def test_running_merge_is_the_merge_two_fold_to_the_bit(chunks):
+    """RunningMerge (in place, windows grown by doubling) gives merge_two's left fold exactly:
+    counts, sums, squares, mean, M2, extremes, thresholds; empty and all-nonfinite parts too."""
+    parts = [summarise_block({"y": np.array(chunk, dtype=float), "z": -np.array(chunk[::-1], dtype=float)}, thresholds={"y": [1.0, 5.0]})
+             for chunk in chunks]
+    running = RunningMerge()
+    folded = None
+    for part in parts:
+        running.add(part)
+        folded = part if folded is None else merge_two(folded, part)
+        _equal_partials(running.partial(), folded, exact_floats=True)
+        for name in ("y", "z"):
+            x, y = running.partial()["outputs"][name], folded["outputs"][name]
+            assert np.array_equal(x["squares"], y["squares"]) and x["exceed"] == y["exceed"]
+    assert finalize(running.partial()) == finalize(merge(parts))
+
+
+def test_running_merge_refuses_what_merge_two_refuses():
+    running = RunningMerge()
+    running.add(summarise_block({"y": np.ones(3)}))
+    with pytest.raises(RoqInputError, match="partials: use different sketch accuracies"):
+        running.add(summarise_block({"y": np.ones(3)}, relative_accuracy=0.01))
+    with pytest.raises(RoqInputError, match="partials: summarise different outputs"):
+        running.add(summarise_block({"z": np.ones(3)}))
+    with pytest.raises(RoqInputError, match="partials: were summarised with different thresholds"):
+        running.add(summarise_block({"y": np.ones(3)}, thresholds={"y": [1.0]}))
+    with pytest.raises(RoqInputError, match="partials: nothing to merge"):
+        RunningMerge().partial()
 
 
 def test_merge_refuses_incompatible_partials():

@@ -187,6 +187,55 @@ def seed_sequence_words(assembled):
     return words
 
 
+@intrinsic
+def _pcg64_seeding(typingctx, state_high, state_low, sequence_high, sequence_low):
+    """numpy's PCG64 seeding (pcg64_set_seed; O'Neill's pcg_setseq_128_srandom_r) in LLVM's
+    128-bit integers: increment = 2 initseq + 1, state = ((increment + initstate) a + increment)
+    mod 2^128. Returns (state high, low, increment high, low)."""
+    signature = types.UniTuple(types.uint64, 4)(types.uint64, types.uint64, types.uint64, types.uint64)
+
+    def codegen(context, builder, sig, args):
+        i64, i128 = ir.IntType(64), ir.IntType(128)
+
+        def wide(high_word, low_word):
+            return builder.or_(builder.shl(builder.zext(high_word, i128), ir.Constant(i128, 64)), builder.zext(low_word, i128))
+
+        def halves(value):
+            return builder.trunc(builder.lshr(value, ir.Constant(i128, 64)), i64), builder.trunc(value, i64)
+
+        increment = builder.or_(builder.shl(wide(args[2], args[3]), ir.Constant(i128, 1)), ir.Constant(i128, 1))
+        state = builder.add(builder.mul(builder.add(increment, wide(args[0], args[1])), ir.Constant(i128, PCG64_MULTIPLIER)), increment)
+        return context.make_tuple(builder, sig.return_type, [*halves(state), *halves(increment)])
+
+    return signature, codegen
+
+
+@njit(**_OPTIONS)
+def block_state(entropy, block_index, stream):
+    """The PCG64 words (state high, low, increment high, low) of block ``block_index``'s
+    stream: ``block_kernel.block_stream_words`` compiled, given the run seed's uint32 words
+    ``entropy`` (lowest first, zero-padded to at least 4). The spawn key's words follow
+    (the block index, then the stream: one uint32 word each below 2^32, else two), as
+    numpy's SeedSequence assembles them; then its mixing and PCG64's seeding."""
+    block_words = 1 if block_index < 2**32 else 2
+    stream_words = 1 if stream < 2**32 else 2
+    assembled = np.empty(entropy.size + block_words + stream_words, np.uint64)
+    assembled[:entropy.size] = entropy
+    assembled[entropy.size] = np.uint64(block_index) & _MASK32
+    if block_words == 2:
+        assembled[entropy.size + 1] = np.uint64(block_index) >> np.uint64(32)
+    assembled[entropy.size + block_words] = np.uint64(stream) & _MASK32
+    if stream_words == 2:
+        assembled[entropy.size + block_words + 1] = np.uint64(stream) >> np.uint64(32)
+    halves = seed_sequence_words(assembled)
+    words = np.empty(4, np.uint64)
+    for k in range(4):  # little-endian uint32 pairs
+        words[k] = halves[2 * k] | (halves[2 * k + 1] << np.uint64(32))
+    state = np.empty(4, np.uint64)
+    state[0], state[1], state[2], state[3] = _pcg64_seeding(words[0], words[1], words[2], words[3])
+    return state
+
+
 @njit(**_OPTIONS)
 def _integer_power(base, exponent):
     """base**exponent, the products in the order of simulator.roq.model._integer_power."""
@@ -771,3 +820,171 @@ def _finish(n, total, finite_count, low, high, spread, exceed, window_low, windo
         flat_squares[starts[k]:starts[k + 1]] = squares[k, :size]
     offset = np.where(finite_count > 0, window_low, 0)
     return finite_count.copy(), n - finite_count, mean, m2, low, high, exceed, offset, starts, flat_counts, flat_sums, flat_squares
+
+
+@njit(**_OPTIONS)
+def fused_blocks(first_block, lengths, entropy, codes, parameters, tables, table_of, tail_index, tail_tables, sources, constants, modes,
+                 horizon, output_codes, thresholds, threshold_counts, inverse_log_gamma, key_min):
+    """Consecutive blocks ``first_block, first_block + 1, ...`` (``lengths`` scenarios each),
+    each drawn from its own stream (:func:`block_state`, stream 0) and run by
+    :func:`fused_block`, in one call: each block's statistics, packed (see
+    :func:`pack_block`). One call per unit of blocks rather than per block: the Python
+    between calls (seeding, dispatch, boxing, folding) cost 300-400 us a block with the
+    kernel's data in cache, 7-10% of the run."""
+    n_blocks, k_outputs = lengths.shape[0], output_codes.shape[0]
+    empty_u, empty_values = np.empty((0, codes.shape[0])), np.empty((codes.shape[0], 0))
+    empty_keep, empty_out = np.empty((codes.shape[0], 0)), np.empty((k_outputs, 0))
+    packed = _empty_pack(n_blocks, k_outputs, thresholds.shape[1])
+    for b in range(n_blocks):
+        state = block_state(entropy, first_block + b, 0)
+        statistics = fused_block(lengths[b], state, empty_u, empty_values, codes, parameters, tables, table_of, tail_index, tail_tables,
+                                 sources, constants, modes, horizon, output_codes, thresholds, threshold_counts, inverse_log_gamma, key_min,
+                                 empty_keep, empty_out)
+        packed = _pack_into(packed, b, statistics)
+    return _trim_pack(packed)
+
+
+@njit(**_OPTIONS)
+def _empty_pack(n_blocks, k_outputs, most_thresholds):
+    return (np.zeros((n_blocks, k_outputs), np.int64), np.zeros((n_blocks, k_outputs), np.int64), np.zeros((n_blocks, k_outputs)),
+            np.zeros((n_blocks, k_outputs)), np.zeros((n_blocks, k_outputs)), np.zeros((n_blocks, k_outputs)),
+            np.zeros((n_blocks, k_outputs, most_thresholds), np.int64), np.zeros((n_blocks, k_outputs), np.int64),
+            np.zeros(n_blocks * k_outputs + 1, np.int64), np.zeros(64 * n_blocks * k_outputs, np.int64),
+            np.zeros(64 * n_blocks * k_outputs), np.zeros(64 * n_blocks * k_outputs))
+
+
+@njit(**_OPTIONS)
+def _pack_into(packed, b, statistics):
+    """Block b's statistics (fused_block's tuple) into the packed arrays (buckets grown by doubling)."""
+    finite, nonfinite, mean, m2, low, high, exceed, offset, starts, flat_counts, flat_sums, flat_squares = packed
+    count, block_nonfinite, block_mean, block_m2, block_low, block_high, block_exceed, block_offset, block_starts, counts, sums, squares = statistics
+    k_outputs = count.shape[0]
+    finite[b], nonfinite[b], mean[b], m2[b] = count, block_nonfinite, block_mean, block_m2
+    low[b], high[b], exceed[b], offset[b] = block_low, block_high, block_exceed, block_offset
+    begin = starts[b * k_outputs]
+    size = block_starts[k_outputs]
+    if begin + size > flat_counts.shape[0]:
+        capacity = max(2 * flat_counts.shape[0], begin + size)
+        wider_counts, wider_sums, wider_squares = np.zeros(capacity, np.int64), np.zeros(capacity), np.zeros(capacity)
+        wider_counts[:begin], wider_sums[:begin], wider_squares[:begin] = flat_counts[:begin], flat_sums[:begin], flat_squares[:begin]
+        flat_counts, flat_sums, flat_squares = wider_counts, wider_sums, wider_squares
+    flat_counts[begin:begin + size] = counts
+    flat_sums[begin:begin + size] = sums
+    flat_squares[begin:begin + size] = squares
+    for k in range(k_outputs):
+        starts[b * k_outputs + k + 1] = begin + block_starts[k + 1]
+    return finite, nonfinite, mean, m2, low, high, exceed, offset, starts, flat_counts, flat_sums, flat_squares
+
+
+@njit(**_OPTIONS)
+def _trim_pack(packed):
+    finite, nonfinite, mean, m2, low, high, exceed, offset, starts, flat_counts, flat_sums, flat_squares = packed
+    used = starts[starts.shape[0] - 1]
+    return finite, nonfinite, mean, m2, low, high, exceed, offset, starts, flat_counts[:used].copy(), flat_sums[:used].copy(), flat_squares[:used].copy()
+
+
+@njit(**_OPTIONS)
+def pack_block(statistics, most_thresholds):
+    """One block's statistics (:func:`fused_block`'s tuple) as a pack of one: per block and
+    output, finite count, nonfinite, mean, M2, min, max, exceed counts, bucket offset; the
+    bucket arrays of every (block, output) concatenated, with their starts."""
+    return _trim_pack(_pack_into(_empty_pack(1, statistics[0].shape[0], most_thresholds), 0, statistics))
+
+
+@njit(**_OPTIONS)
+def fold_blocks(state, packed, begin, end):
+    """Fold blocks begin..end-1 of a pack into the running merge ``state``, in order, with
+    :func:`statistics.merge_two`'s arithmetic (Chan-Golub-LeVeque mean and M2, extremes,
+    counts, bucket sums; an output with no finite value yet takes the next block's
+    whole). Returns the state (its bucket arrays may be reallocated, doubling).
+
+    State, per output: count, nonfinite, exceed (K, T), mean, M2, min, max, window low and
+    high slot, the slot of column 0 (origin), and the buckets (K, capacity). The ratio
+    n_a n_b / n of the M2 update is the correctly rounded quotient of exact integers, as in
+    Python, while n_a n_b < 2^53 (runs below 1.4e11 scenarios); above, n_a (n_b / n)."""
+    count, nonfinite, exceed, mean, m2, low, high, window_low, window_high, origin, counts, sums, squares = state
+    finite, block_nonfinite, block_mean, block_m2, block_low, block_high, block_exceed, offset, starts, flat_counts, flat_sums, flat_squares = packed
+    k_outputs = count.shape[0]
+    for b in range(begin, end):
+        for k in range(k_outputs):
+            c = finite[b, k]
+            before = count[k]
+            n = before + c
+            count[k] = n
+            nonfinite[k] += block_nonfinite[b, k]
+            for t in range(exceed.shape[1]):
+                exceed[k, t] += block_exceed[b, k, t]
+            first, last = starts[b * k_outputs + k], starts[b * k_outputs + k + 1]
+            size = last - first
+            if before == 0:  # take the block's whole (merge_two's source rule)
+                mean[k], m2[k], low[k], high[k] = block_mean[b, k], block_m2[b, k], block_low[b, k], block_high[b, k]
+                if 2 * size > counts.shape[1]:
+                    counts, sums, squares = _wider_buckets(counts, sums, squares, 2 * size, origin, window_low, window_high)
+                counts[k, :], sums[k, :], squares[k, :] = 0, 0.0, 0.0
+                window_low[k], window_high[k] = offset[b, k], offset[b, k] + size
+                origin[k] = offset[b, k] - size // 2
+                at = offset[b, k] - origin[k]
+                counts[k, at:at + size] = flat_counts[first:last]
+                sums[k, at:at + size] = flat_sums[first:last]
+                squares[k, at:at + size] = flat_squares[first:last]
+                continue
+            if c == 0:
+                continue
+            delta = block_mean[b, k] - mean[k]
+            mean[k] = mean[k] + delta * (c / n)
+            if before < 2**37:  # the product is exact in a double: Python's int / int, to the bit
+                ratio = (before * c) / n
+            else:
+                ratio = before * (c / n)
+            m2[k] = m2[k] + block_m2[b, k] + delta * delta * ratio
+            low[k] = min(low[k], block_low[b, k])
+            high[k] = max(high[k], block_high[b, k])
+            new_low, new_high = min(window_low[k], offset[b, k]), max(window_high[k], offset[b, k] + size)
+            if new_low < origin[k] or new_high > origin[k] + counts.shape[1]:
+                counts, sums, squares = _recentre(k, counts, sums, squares, origin, window_low, window_high, new_low, new_high)
+            window_low[k], window_high[k] = new_low, new_high
+            at = offset[b, k] - origin[k]
+            for i in range(size):
+                counts[k, at + i] += flat_counts[first + i]
+                sums[k, at + i] += flat_sums[first + i]
+                squares[k, at + i] += flat_squares[first + i]
+    return count, nonfinite, exceed, mean, m2, low, high, window_low, window_high, origin, counts, sums, squares
+
+
+@njit(**_OPTIONS)
+def _wider_buckets(counts, sums, squares, capacity, origin, window_low, window_high):
+    """The bucket arrays with at least ``capacity`` columns, each output's window kept where it is."""
+    capacity = max(capacity, 2 * counts.shape[1])
+    wider = (np.zeros((counts.shape[0], capacity), np.int64), np.zeros((counts.shape[0], capacity)), np.zeros((counts.shape[0], capacity)))
+    wider[0][:, :counts.shape[1]] = counts
+    wider[1][:, :counts.shape[1]] = sums
+    wider[2][:, :counts.shape[1]] = squares
+    return wider
+
+
+@njit(**_OPTIONS)
+def _recentre(k, counts, sums, squares, origin, window_low, window_high, new_low, new_high):
+    """Make room for output k's window new_low..new_high (slots): wider arrays if needed,
+    the window re-centred in its row."""
+    size = new_high - new_low
+    if 2 * size > counts.shape[1]:
+        counts, sums, squares = _wider_buckets(counts, sums, squares, 2 * size, origin, window_low, window_high)
+    new_origin = new_low - (counts.shape[1] - size) // 2
+    used = window_high[k] - window_low[k]
+    old_at, new_at = window_low[k] - origin[k], window_low[k] - new_origin
+    row_counts, row_sums, row_squares = counts[k, old_at:old_at + used].copy(), sums[k, old_at:old_at + used].copy(), squares[k, old_at:old_at + used].copy()
+    counts[k, :], sums[k, :], squares[k, :] = 0, 0.0, 0.0
+    counts[k, new_at:new_at + used] = row_counts
+    sums[k, new_at:new_at + used] = row_sums
+    squares[k, new_at:new_at + used] = row_squares
+    origin[k] = new_origin
+    return counts, sums, squares
+
+
+@njit(**_OPTIONS)
+def empty_fold(k_outputs, most_thresholds):
+    """A running merge of nothing (:func:`fold_blocks`' state)."""
+    return (np.zeros(k_outputs, np.int64), np.zeros(k_outputs, np.int64), np.zeros((k_outputs, most_thresholds), np.int64), np.zeros(k_outputs),
+            np.zeros(k_outputs), np.full(k_outputs, math.inf), np.full(k_outputs, -math.inf), np.zeros(k_outputs, np.int64),
+            np.zeros(k_outputs, np.int64), np.zeros(k_outputs, np.int64), np.zeros((k_outputs, 64), np.int64), np.zeros((k_outputs, 64)),
+            np.zeros((k_outputs, 64)))

@@ -14,7 +14,10 @@ pairwise merges, extremes, threshold counts and the log-bucket sketch of
 :func:`~.statistics.summarise_block`, the same buckets), without the GIL, so the local
 engine's threads run blocks in parallel. Nothing of a block's size is in memory unless
 the block is kept (block 0, exact percentiles, exports), and a kept block's numbers are
-the same.
+the same. A run calls the kernel once per unit of up to 8 blocks
+(:meth:`BlockRunner.run_unit`; each block keeps its own seed-keyed stream) and folds the
+blocks' packed statistics in order with a compiled merge (:class:`KernelFold`), so the
+Python between kernel calls (300-400 us a block when it was per block) is paid once a unit.
 
 Paths
 -----
@@ -34,6 +37,7 @@ import math
 import os
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -159,6 +163,13 @@ def _uint32_words(value: int) -> list:
         words.append(value & 0xFFFFFFFF)
         value >>= 32
     return words
+
+
+def seed_entropy(seed: int) -> np.ndarray:
+    """A run seed as :func:`_numba_block.block_state` takes it: its uint32 words, lowest
+    first, zero-padded to 4 (SeedSequence's entropy when a spawn key follows)."""
+    words = _uint32_words(int(seed))
+    return np.array(words + [0] * max(0, 4 - len(words)), np.uint64)
 
 
 def block_stream_words(seed: int, block_index: int, stream: int = 0) -> np.ndarray:
@@ -375,38 +386,165 @@ def _buffer(name: str, shape: tuple, dtype=float) -> np.ndarray:
     return array
 
 
+class BlockStatistics(NamedTuple):
+    """Consecutive blocks' statistics as the kernel packs them (:func:`_numba_block.pack_block`:
+    per block and output, counts, mean, M2, extremes, thresholds, buckets), without partial
+    dicts: :class:`KernelFold` folds them in place, :meth:`partial` makes one block's dict."""
+
+    names: tuple
+    thresholds: dict
+    relative_accuracy: float
+    min_magnitude: float
+    arrays: tuple
+
+    @property
+    def blocks(self) -> int:
+        """How many blocks the pack holds."""
+        return self.arrays[0].shape[0]
+
+    def partial(self, block: int = 0) -> dict:
+        """One block's partial summary (as :func:`~.statistics.summarise_block` returns it)."""
+        finite, nonfinite, mean, m2, low, high, exceed, offset, starts, counts, sums, squares = self.arrays
+        k_outputs = len(self.names)
+        bounds = starts[block * k_outputs:(block + 1) * k_outputs + 1]
+        return block_partial((finite[block], nonfinite[block], mean[block], m2[block], low[block], high[block], exceed[block], offset[block],
+                              bounds - bounds[0], counts[bounds[0]:bounds[-1]], sums[bounds[0]:bounds[-1]], squares[bounds[0]:bounds[-1]]),
+                             self.names, self.thresholds, self.relative_accuracy, self.min_magnitude)
+
+    def means(self, name: str) -> list:
+        """Each block's mean of one output (NaN where a block has no finite value)."""
+        k = self.names.index(name)
+        finite, mean = self.arrays[0][:, k], self.arrays[2][:, k]
+        return [float(m) if c else math.nan for c, m in zip(finite, mean)]
+
+
+class KernelFold:
+    """The left fold of a run's block statistics (:func:`~.statistics.merge_two`'s, block
+    after block), compiled and in place (:func:`_numba_block.fold_blocks`): about 2 us a
+    block against merge_two's 50. :meth:`partial` gives the merged partial dict; it is
+    merge_two's fold to the bit for runs below 1.4e11 scenarios (beyond, the last bit of
+    M2 may differ), on every engine and thread count alike."""
+
+    def __init__(self, names: tuple, thresholds: dict, relative_accuracy: float, min_magnitude: float):
+        from . import _numba_block
+
+        self.names, self.thresholds = tuple(names), thresholds
+        self.relative_accuracy, self.min_magnitude = float(relative_accuracy), float(min_magnitude)
+        most = max((len(thresholds.get(name, ())) for name in self.names), default=0)
+        self._state = _numba_block.empty_fold(len(self.names), max(most, 1))
+        self.count = 0  # blocks folded
+
+    def add(self, statistics: BlockStatistics, begin: int = 0, end: int | None = None) -> None:
+        """Fold blocks ``begin`` .. ``end - 1`` of a pack, in order."""
+        from . import _numba_block
+
+        end = statistics.blocks if end is None else end
+        self._state = _numba_block.fold_blocks(self._state, statistics.arrays, begin, end)
+        self.count += end - begin
+
+    def partial(self) -> dict:
+        """The merged partial so far (a new dict with its own arrays)."""
+        count, nonfinite, exceed, mean, m2, low, high, window_low, window_high, origin, counts, sums, squares = self._state
+        outputs = {}
+        for k, name in enumerate(self.names):
+            a, b = window_low[k] - origin[k], window_high[k] - origin[k]
+            outputs[name] = {"count": int(count[k]), "nonfinite": int(nonfinite[k]),
+                             "exceed": {float(t): int(exceed[k, i]) for i, t in enumerate(self.thresholds.get(name, ()))},
+                             "mean": float(mean[k]), "m2": float(m2[k]), "min": float(low[k]), "max": float(high[k]), "offset": int(window_low[k]),
+                             "counts": counts[k, a:b].copy(), "sums": sums[k, a:b].copy(), "squares": squares[k, a:b].copy()}
+        return {"relative_accuracy": self.relative_accuracy, "min_magnitude": self.min_magnitude, "outputs": outputs}
+
+
+@dataclass(frozen=True, eq=False)
+class BlockRunner:
+    """A run's blocks on the compiled kernel: what is the same for every block (the plan,
+    the threshold table, the sketch geometry, whether the kernel draws) made once, so a
+    block costs the kernel call and little else. Pickles (a Dask task's context)."""
+
+    plan: KernelPlan
+    scenario: object
+    sampler: str
+    outputs: tuple
+    thresholds: dict
+    relative_accuracy: float
+    min_magnitude: float
+    draws: bool = False
+    threshold_table: np.ndarray = None
+    threshold_counts: np.ndarray = None
+    inverse_log_gamma: float = 0.0
+    key_min: int = 0
+
+    @classmethod
+    def make(cls, plan: KernelPlan, scenario, sampler: str, outputs: tuple, thresholds: dict, relative_accuracy: float,
+             min_magnitude: float) -> "BlockRunner":
+        """The runner of one run's settings."""
+        from .statistics import _geometry
+
+        geometry = _geometry(relative_accuracy, min_magnitude)
+        table, counts = _threshold_table(outputs, thresholds)
+        return cls(plan=plan, scenario=scenario, sampler=sampler, outputs=tuple(outputs), thresholds=thresholds,
+                   relative_accuracy=float(relative_accuracy), min_magnitude=float(min_magnitude), draws=plan.draws_in_kernel(scenario, sampler),
+                   threshold_table=table, threshold_counts=counts, inverse_log_gamma=float(geometry.inverse_log_gamma), key_min=int(geometry.key_min))
+
+    def run(self, block_index: int, length: int, seed: int, keep: bool = False) -> tuple:
+        """One block: ``(BlockStatistics, inputs, outputs)``; the inputs (D, n) and outputs
+        (K, n) only with ``keep`` (block 0, exact percentiles, exports), else None. Without
+        them the block's numbers live tile by tile in cache; kept or not, the statistics are
+        the same to the bit."""
+        from . import _numba_block
+
+        plan = self.plan
+        dims, k_outputs = len(plan.names), plan.output_codes.size
+        if self.draws:
+            state = _numba_block.block_state(seed_entropy(seed), int(block_index), 0)
+            u, values = _empty_rows(0, dims), _empty_rows(dims)
+        else:
+            state = _NO_STATE
+            u = self.scenario.uniform_block(block_index, length, seed, self.sampler, out=_buffer("uniforms", (length, dims)))
+            values = plan.numpy_rows(self.scenario, u, _buffer("inputs", (dims, length))) if (plan.codes == 0).any() else _empty_rows(dims)
+        keep_inputs = np.empty((dims, length)) if keep else _empty_rows(dims)
+        keep_outputs = np.empty((k_outputs, length)) if keep else _empty_rows(k_outputs)
+        arrays = _numba_block.fused_block(length, state, u, values, plan.codes, plan.parameters, plan.tables, plan.table_of, plan.tail_index,
+                                          plan.tail_tables, plan.sources, plan.constants, plan.modes, plan.horizon, plan.output_codes,
+                                          self.threshold_table, self.threshold_counts, self.inverse_log_gamma, self.key_min, keep_inputs, keep_outputs)
+        statistics = self._pack(_numba_block.pack_block(arrays, self.threshold_table.shape[1]))
+        return (statistics, keep_inputs, keep_outputs) if keep else (statistics, None, None)
+
+    def run_unit(self, first_block: int, lengths, seed: int) -> BlockStatistics:
+        """Consecutive blocks in one kernel call (:func:`_numba_block.fused_blocks`), the
+        kernel drawing each (``draws`` must hold; nothing kept): their packed statistics,
+        the same to the bit as :meth:`run`'s block by block."""
+        from . import _numba_block
+
+        plan = self.plan
+        arrays = _numba_block.fused_blocks(int(first_block), np.asarray(lengths, np.int64), seed_entropy(seed), plan.codes, plan.parameters,
+                                           plan.tables, plan.table_of, plan.tail_index, plan.tail_tables, plan.sources, plan.constants, plan.modes,
+                                           plan.horizon, plan.output_codes, self.threshold_table, self.threshold_counts, self.inverse_log_gamma,
+                                           self.key_min)
+        return self._pack(arrays)
+
+    def _pack(self, arrays) -> BlockStatistics:
+        return BlockStatistics(self.outputs, self.thresholds, self.relative_accuracy, self.min_magnitude, arrays)
+
+    def fold(self) -> KernelFold:
+        """An empty running merge of this run's blocks."""
+        return KernelFold(self.outputs, self.thresholds, self.relative_accuracy, self.min_magnitude)
+
+
 def run_block(plan: KernelPlan, scenario, block_index: int, length: int, seed: int, sampler: str, outputs: tuple, thresholds: dict,
               relative_accuracy: float, min_magnitude: float, keep: bool = False):
     """One block on the compiled kernel (:func:`_numba_block.fused_block`): ``(partial, inputs, outputs)``.
 
-    The inputs (D, n) and outputs (K, n) are kept only with ``keep`` (block 0, exact
-    percentiles, exports), else None: without them the block's numbers live tile by tile
-    in cache. Kept or not, the partial is the same to the bit.
+    The inputs (D, n) and outputs (K, n) are kept only with ``keep``, else None (see
+    :meth:`BlockRunner.run`, which a run uses: it makes this call's settings once).
     """
-    from . import _numba_block
-    from .statistics import _geometry
-
-    dims, k_outputs = len(plan.names), plan.output_codes.size
-    if plan.draws_in_kernel(scenario, sampler):
-        state = block_stream_words(seed, block_index)
-        u, values = np.empty((0, dims)), _empty_rows(dims)
-    else:
-        state = _NO_STATE
-        u = scenario.uniform_block(block_index, length, seed, sampler, out=_buffer("uniforms", (length, dims)))
-        values = plan.numpy_rows(scenario, u, _buffer("inputs", (dims, length))) if (plan.codes == 0).any() else _empty_rows(dims)
-    keep_inputs = np.empty((dims, length)) if keep else _empty_rows(dims)
-    keep_outputs = np.empty((k_outputs, length)) if keep else _empty_rows(k_outputs)
-    geometry = _geometry(relative_accuracy, min_magnitude)
-    table, counts = _threshold_table(outputs, thresholds)
-    statistics = _numba_block.fused_block(length, state, u, values, plan.codes, plan.parameters, plan.tables, plan.table_of, plan.tail_index,
-                                          plan.tail_tables, plan.sources, plan.constants, plan.modes, plan.horizon, plan.output_codes, table,
-                                          counts, geometry.inverse_log_gamma, geometry.key_min, keep_inputs, keep_outputs)
-    partial = block_partial(statistics, outputs, thresholds, relative_accuracy, min_magnitude)
-    return (partial, keep_inputs, keep_outputs) if keep else (partial, None, None)
+    runner = BlockRunner.make(plan, scenario, sampler, outputs, thresholds, relative_accuracy, min_magnitude)
+    statistics, inputs, values = runner.run(block_index, length, seed, keep)
+    return statistics.partial(), inputs, values
 
 
 _NO_STATE = np.zeros(0, np.uint64)
 
 
-def _empty_rows(rows: int) -> np.ndarray:
-    return np.empty((rows, 0))
+def _empty_rows(rows: int, columns: int = 0) -> np.ndarray:
+    return np.empty((rows, columns))

@@ -26,7 +26,7 @@ from ..roq import MODEL_OUTPUTS
 from . import samplers
 from .montecarlo import DEFAULT_CHUNK_SIZE, _check_percentiles, _evaluate_chunks, _format, _replicate_intervals
 from .scenario import Scenario
-from .statistics import DEFAULT_MIN_MAGNITUDE, DEFAULT_RELATIVE_ACCURACY, PERCENTILES, finalize, merge_two, summarise_block
+from .statistics import DEFAULT_MIN_MAGNITUDE, DEFAULT_RELATIVE_ACCURACY, PERCENTILES, RunningMerge, finalize, summarise_block
 
 __all__ = ["ComparisonResult", "compare_monte_carlo"]
 
@@ -197,7 +197,7 @@ def compare_monte_carlo(a: Scenario, b: Scenario, samples: int | None = None, se
             distribution.ppf(np.array([0.5]))  # build lazy tables before threads share them
     job = _PairJob(a=a, b=b, samples=samples, seed=seed, sampler=sampler, outputs=outputs, chunk_size=chunk_size)
     engine, owned = resolve_engine(engine, workers)
-    merged = None
+    running = RunningMerge()  # merge_two's left fold, in place
     block_means = {name: [] for name in outputs}
     started = time.perf_counter()
     try:
@@ -206,12 +206,12 @@ def compare_monte_carlo(a: Scenario, b: Scenario, samples: int | None = None, se
             if length == samplers.BLOCK_SIZE:
                 for name in outputs:
                     block_means[name].append(partial["outputs"][f"B-A:{name}"]["mean"])
-            merged = partial if merged is None else merge_two(merged, partial)
+            running.add(partial)
         engine_name = f"{engine.name} ({engine.workers} worker{'s' if engine.workers != 1 else ''})"
     finally:
         if owned:
             engine.close()
-    statistics = finalize(merged, percentiles=percentiles)
+    statistics = finalize(running.partial(), percentiles=percentiles)
     difference_stats = {name: statistics[f"B-A:{name}"] for name in outputs}
     rule = _replicate_intervals(difference_stats, [], block_means, outputs, sampler)
     return ComparisonResult(a=a, b=b, samples=samples, seed=seed, sampler=sampler, outputs=outputs, statistics=statistics, paired=paired,

@@ -65,8 +65,8 @@ from .statistics import (
     DEFAULT_RELATIVE_ACCURACY,
     PERCENTILES,
     Z95,
+    RunningMerge,
     finalize,
-    merge_two,
     moments,
     probability_halfwidth,
     summarise_block,
@@ -80,6 +80,9 @@ DEFAULT_CHUNK_SIZE = 2**13
 #: values are kept, 2 MB per output; larger runs use the interpolated sketch, whose error
 #: is far below the sampling error, so memory stays flat.
 EXACT_PERCENTILE_LIMIT = 2**18
+#: Blocks per call of the compiled kernel (:func:`.block_kernel.BlockRunner.run_unit`):
+#: 8 x 65,536 scenarios, about 25 ms of one core; the Python between calls is paid once.
+KERNEL_UNIT_BLOCKS = 8
 #: Scenarios kept with their inputs (the first block): sample sensitivity, achieved correlations.
 RETAINED_SAMPLES = samplers.BLOCK_SIZE
 _FIRST_CHECKPOINT = 2**10
@@ -139,23 +142,28 @@ class _Job:
     path_outputs: tuple = ()
     keep_values: bool = False  # send each block's scalar outputs back (exact percentiles)
     export: bool = False  # send each block's inputs and outputs back (sample export)
-    plan: object = None  # block_kernel.KernelPlan: blocks run on the compiled kernel
+    runner: object = None  # block_kernel.BlockRunner: blocks run on the compiled kernel
 
 
 def _run_unit_compiled(job: _Job, blocks) -> tuple:
-    """:func:`_run_unit` on the compiled kernel (:mod:`.block_kernel`): the same tuple."""
-    from .block_kernel import run_block
-
+    """:func:`_run_unit` on the compiled kernel (:mod:`.block_kernel`): the same tuple, with
+    the blocks' statistics packed by the kernel (folded without partial dicts). When the
+    kernel draws and nothing is kept, the unit's blocks (after block 0, which is kept) run in
+    one kernel call."""
+    runner = job.runner
     lengths = [samplers.block_length(b, job.samples) for b in blocks]
     partials, extras, prefix = [], {}, []
     keep_all = job.keep_values or job.export
-    for block, length in zip(blocks, lengths):
+    one_call = runner.draws and not keep_all
+    for position, (block, length) in enumerate(zip(blocks, lengths)):
         keep = keep_all or block == 0
-        partial, values, out = run_block(job.plan, job.scenario, block, length, job.seed, job.sampler, job.outputs, job.thresholds,
-                                         job.relative_accuracy, DEFAULT_MIN_MAGNITUDE, keep=keep)
-        partials.append(partial)
+        if one_call and not keep:
+            partials.append(runner.run_unit(block, lengths[position:], job.seed))
+            break
+        statistics, values, out = runner.run(block, length, job.seed, keep=keep)
+        partials.append(statistics)
         if keep:
-            inputs = dict(zip(job.plan.names, values))
+            inputs = dict(zip(runner.plan.names, values))
             scalars = dict(zip(job.outputs, out))
             if block == 0:
                 prefix = _prefix_rows(scalars, job.thresholds, length)
@@ -173,7 +181,7 @@ def _run_unit(job: _Job, blocks) -> tuple:
     Returns ``(blocks, lengths, partials, prefix)``: one partial summary per block, and
     the within-block convergence rows if the unit starts with block 0.
     """
-    if job.plan is not None:
+    if job.runner is not None:
         return _run_unit_compiled(job, blocks)
     samples, seed, sampler, chunk_size, scenario = job.samples, job.seed, job.sampler, job.chunk_size, job.scenario
     requested = job.outputs + job.path_outputs
@@ -865,22 +873,18 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
 
         writer = SampleWriter(export_samples, tuple(scenario.uncertain), outputs)
     n_blocks = samplers.block_count(samples)
-    blocks_per_unit = max(1, chunk_size // samplers.BLOCK_SIZE)
-    n_units = -(-n_blocks // blocks_per_unit)
-    # a lazy sequence: work units are made as the engine asks for them, so memory is flat
-    # for any sample count (a list of 10**14 / 2**16 units alone would be gigabytes)
-    units = _Units(n_blocks, blocks_per_unit)
     if max_time is not None and not (isinstance(max_time, (int, float)) and not isinstance(max_time, bool) and max_time > 0 and math.isfinite(max_time)):
         raise RoqInputError("max_time", f"must be a number of seconds > 0, got {max_time!r}")
     for distribution in scenario.uncertain.values():
         distribution.ppf(np.array([0.5]))  # build lazy tables before threads share them (and before pickling)
-    from .block_kernel import choose_kernel
+    from .block_kernel import BlockRunner, BlockStatistics, choose_kernel
 
     kernel, plan, _ = choose_kernel(kernel, scenario, outputs, path_outputs, samples)
+    runner = None if plan is None else BlockRunner.make(plan, scenario, sampler, outputs, thresholds, relative_accuracy, DEFAULT_MIN_MAGNITUDE)
     engine, owned = resolve_engine(engine, workers)
     job = _Job(scenario=scenario, samples=samples, seed=seed, sampler=sampler, outputs=outputs, chunk_size=chunk_size,
                thresholds=thresholds, relative_accuracy=relative_accuracy, path_outputs=path_outputs,
-               keep_values=keep_values, export=writer is not None, plan=plan)
+               keep_values=keep_values, export=writer is not None, runner=runner)
 
     try:
         engine.start()  # a Dask cluster starts here, outside the timed run
@@ -890,9 +894,17 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         if writer is not None:
             writer.close()
         raise
+    blocks_per_unit = max(1, chunk_size // samplers.BLOCK_SIZE)
+    if runner is not None:
+        # kernel calls of several blocks (the fold, block by block, is the same for any
+        # grouping), fewer when the run is too short to keep every worker busy
+        blocks_per_unit = max(1, min(KERNEL_UNIT_BLOCKS, n_blocks // (4 * max(1, engine.workers))))
+    n_units = -(-n_blocks // blocks_per_unit)
+    # a lazy sequence: work units are made as the engine asks for them, so memory is flat
+    # for any sample count (a list of 10**14 / 2**16 units alone would be gigabytes)
+    units = _Units(n_blocks, blocks_per_unit)
     started = time.perf_counter()
     bar = None
-    merged = None
     convergence: list = []
     folded = 0
     done = 0
@@ -903,8 +915,10 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     kept_values: list = []
     block_means = {name: [] for name in outputs}
 
+    running = RunningMerge() if runner is None else runner.fold()  # merge_two's left fold, in place
+
     def fold(result):
-        nonlocal merged, folded, next_checkpoint, done
+        nonlocal folded, next_checkpoint, done
         blocks, lengths, partials, prefix, extras = result
         convergence.extend(prefix)
         if "retained" in extras:
@@ -912,19 +926,32 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         kept_values.extend(extras.get("values", ()))
         for block, (inputs, values) in zip(blocks, extras.get("export", ())):
             writer.write(block * samplers.BLOCK_SIZE, inputs, values)
-        for block, length, partial in zip(blocks, lengths, partials):
-            if length == samplers.BLOCK_SIZE:  # full blocks: the independent replicates of lhs and sobol
-                for name in outputs:
-                    block_means[name].append(partial["outputs"][name]["mean"] if partial["outputs"][name]["count"] else math.nan)
-            merged = partial if merged is None else merge_two(merged, partial)
-            folded += 1
-            done += length
-            if folded == next_checkpoint or folded == n_blocks:
-                convergence.extend(_checkpoint_rows(block * samplers.BLOCK_SIZE + length, merged, outputs))
-                while next_checkpoint <= folded:
-                    next_checkpoint *= 2
+        position = 0
+        for partial in partials:  # a partial dict (numpy) or the kernel's pack of one or more blocks
+            packed = isinstance(partial, BlockStatistics)
+            size = partial.blocks if packed else 1
+            piece_blocks, piece_lengths = blocks[position:position + size], lengths[position:position + size]
+            for name in outputs:
+                means = partial.means(name) if packed else [partial["outputs"][name]["mean"] if partial["outputs"][name]["count"] else math.nan]
+                # full blocks: the independent replicates of lhs and sobol
+                block_means[name].extend(mean for mean, length in zip(means, piece_lengths) if length == samplers.BLOCK_SIZE)
+            begin = 0
+            while begin < size:  # up to the next convergence checkpoint at a time
+                end = min(size, begin + next_checkpoint - folded)
+                if packed:
+                    running.add(partial, begin, end)
+                else:
+                    running.add(partial)
+                folded += end - begin
+                done += sum(piece_lengths[begin:end])
+                if folded == next_checkpoint or folded == n_blocks:
+                    convergence.extend(_checkpoint_rows(piece_blocks[end - 1] * samplers.BLOCK_SIZE + piece_lengths[end - 1], running.partial(), outputs))
+                    while next_checkpoint <= folded:
+                        next_checkpoint *= 2
+                begin = end
             if bar is not None:
-                bar.update(length)
+                bar.update(sum(piece_lengths))
+            position += size
 
     calibration = None  # (seconds, scenarios) when the first result came back: start-up is not speed
 
@@ -978,6 +1005,7 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         if writer is not None:
             writer.close()
     elapsed = time.perf_counter() - started
+    merged = running.partial()
     if stopped_early and convergence[-1]["samples"] != done:
         convergence.extend(_checkpoint_rows(done, merged, outputs))  # the last row: where it stopped
     statistics = finalize(merged, percentiles=percentiles)

@@ -58,6 +58,7 @@ __all__ = [
     "summarise_block",
     "merge",
     "merge_two",
+    "RunningMerge",
     "finalize",
     "quantile",
     "histogram",
@@ -242,12 +243,131 @@ def merge_two(a: dict, b: dict) -> dict:
 
 def merge(partials: Iterable[dict]) -> dict:
     """Merge partials left to right (a fixed order keeps results bit-identical run to run)."""
-    merged = None
+    running = RunningMerge()
     for partial in partials:
-        merged = partial if merged is None else merge_two(merged, partial)
-    if merged is None:
+        running.add(partial)
+    if running.count == 0:
         raise RoqInputError("partials", "nothing to merge")
-    return merged
+    return running.partial()
+
+
+class RunningMerge:
+    """The left fold ``merge_two(merge_two(p1, p2), p3) ...`` kept in place.
+
+    Each :meth:`add` updates the running counts, Chan-Golub-LeVeque mean and M2, extremes,
+    threshold counts and bucket sums with :func:`merge_two`'s own arithmetic in its order,
+    so :meth:`partial` is that fold's partial to the bit; but nothing is rebuilt per
+    partial (merge_two makes a new dict and three new bucket arrays per output, 50 us a
+    block of three outputs; this takes about a fifth). The bucket arrays grow by doubling
+    around the window in use.
+
+    Examples
+    --------
+    >>> parts = [summarise_block({"roq": np.array(v)}) for v in ([0.5, 2.0], [3.0], [4.0])]
+    >>> running = RunningMerge()
+    >>> for part in parts:
+    ...     running.add(part)
+    >>> finalize(running.partial())["roq"]["mean"]
+    2.375
+    """
+
+    def __init__(self):
+        self.count = 0  # partials added
+        self._geometry = None
+        self._outputs: dict = {}
+
+    def add(self, partial: dict) -> None:
+        """Fold one partial (as :func:`summarise_block` returns it) into the running merge."""
+        geometry = (partial["relative_accuracy"], partial["min_magnitude"])
+        if self.count == 0:
+            self._geometry = geometry
+            self._outputs = {name: _RunningOutput(summary) for name, summary in partial["outputs"].items()}
+        else:
+            if geometry != self._geometry:
+                raise RoqInputError("partials", "use different sketch accuracies and cannot be merged")
+            if partial["outputs"].keys() != self._outputs.keys():
+                raise RoqInputError("partials", f"summarise different outputs: {sorted(self._outputs)} and {sorted(partial['outputs'])}")
+            for name, summary in partial["outputs"].items():
+                output = self._outputs[name]
+                if summary["exceed"].keys() != output.exceed.keys():
+                    raise RoqInputError("partials", "were summarised with different thresholds")
+                output.add(summary["count"], summary["nonfinite"], summary["exceed"].values(), summary["mean"], summary["m2"],
+                           summary["min"], summary["max"], summary["offset"], summary["counts"], summary["sums"], summary["squares"])
+        self.count += 1
+
+    def partial(self) -> dict:
+        """The merged partial so far (a new dict with its own arrays)."""
+        if self.count == 0:
+            raise RoqInputError("partials", "nothing to merge")
+        return {"relative_accuracy": self._geometry[0], "min_magnitude": self._geometry[1],
+                "outputs": {name: output.summary() for name, output in self._outputs.items()}}
+
+
+class _RunningOutput:
+    """One output of a :class:`RunningMerge`: :func:`_merge_output`'s fold, in place."""
+
+    __slots__ = ("count", "nonfinite", "exceed", "mean", "m2", "min", "max", "low", "high", "origin", "counts", "sums", "squares")
+
+    def __init__(self, summary: dict):
+        self.count, self.nonfinite = summary["count"], summary["nonfinite"]
+        self.exceed = dict(summary["exceed"])
+        self._take(summary["mean"], summary["m2"], summary["min"], summary["max"], summary["offset"], summary["counts"], summary["sums"], summary["squares"])
+
+    def _take(self, mean, m2, smallest, largest, offset, counts, sums, squares):
+        # a partial with no finite value is replaced whole by the next (as _merge_output's source rule)
+        self.mean, self.m2, self.min, self.max = mean, m2, smallest, largest
+        size = counts.size
+        self.origin = offset - size // 2  # room on both sides: windows widen either way
+        self.low, self.high = offset, offset + size
+        capacity = max(2 * size, 16)
+        self.counts, self.sums, self.squares = np.zeros(capacity, np.int64), np.zeros(capacity), np.zeros(capacity)
+        start = size // 2
+        self.counts[start:start + size] = counts
+        self.sums[start:start + size] = sums
+        self.squares[start:start + size] = squares
+
+    def add(self, count, nonfinite, exceed, mean, m2, smallest, largest, offset, counts, sums, squares):
+        before = self.count
+        n = before + count
+        self.count, self.nonfinite = n, self.nonfinite + nonfinite
+        for threshold, above in zip(self.exceed, exceed):
+            self.exceed[threshold] += above
+        if before == 0:
+            self._take(mean, m2, smallest, largest, offset, counts, sums, squares)
+            return
+        if count == 0:
+            return
+        delta = mean - self.mean
+        self.mean = self.mean + delta * (count / n)
+        self.m2 = self.m2 + m2 + delta * delta * (before * count / n)
+        self.min = min(self.min, smallest)
+        self.max = max(self.max, largest)
+        low, high = min(self.low, offset), max(self.high, offset + counts.size)
+        if low < self.origin or high > self.origin + self.counts.size:
+            self._grow(low, high)
+        self.low, self.high = low, high
+        start = offset - self.origin
+        self.counts[start:start + counts.size] += counts
+        self.sums[start:start + counts.size] += sums
+        self.squares[start:start + counts.size] += squares
+
+    def _grow(self, low, high):
+        used = slice(self.low - self.origin, self.high - self.origin)
+        size = high - low
+        capacity = max(2 * size, self.counts.size)
+        origin = low - (capacity - size) // 2
+        for name in ("counts", "sums", "squares"):
+            old = getattr(self, name)
+            new = np.zeros(capacity, old.dtype)
+            new[self.low - origin:self.high - origin] = old[used]
+            setattr(self, name, new)
+        self.origin = origin
+
+    def summary(self) -> dict:
+        used = slice(self.low - self.origin, self.high - self.origin)
+        return {"count": self.count, "nonfinite": self.nonfinite, "exceed": dict(self.exceed), "mean": self.mean, "m2": self.m2,
+                "min": self.min, "max": self.max, "offset": self.low,
+                "counts": self.counts[used].copy(), "sums": self.sums[used].copy(), "squares": self.squares[used].copy()}
 
 
 def quantile(partial: dict, output: str, q: float) -> float:
