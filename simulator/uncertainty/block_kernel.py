@@ -420,8 +420,8 @@ class BlockStatistics(NamedTuple):
 
 class KernelFold:
     """The left fold of a run's block statistics (:func:`~.statistics.merge_two`'s, block
-    after block), compiled and in place (:func:`_numba_block.fold_blocks`): about 2 us a
-    block against merge_two's 50. :meth:`partial` gives the merged partial dict; it is
+    after block), compiled and in place (:func:`_numba_block.fold_blocks`): 4-9 us a block
+    of three outputs against merge_two's 50-100. :meth:`partial` gives the merged partial dict; it is
     merge_two's fold to the bit for runs below 1.4e11 scenarios (beyond, the last bit of
     M2 may differ), on every engine and thread count alike."""
 
