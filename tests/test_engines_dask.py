@@ -24,7 +24,7 @@ from simulator.engines import DaskEngine, LocalEngine, get_engine  # noqa: E402
 from simulator.errors import RoqInputError  # noqa: E402
 from simulator.uncertainty import BLOCK_SIZE, builtin_scenario, run_monte_carlo, sweeps  # noqa: E402
 from simulator.uncertainty.sensitivity import run_sensitivity  # noqa: E402
-from simulator.uncertainty.montecarlo import KERNEL_UNIT_BLOCKS  # noqa: E402
+from simulator.uncertainty.montecarlo import KERNEL_UNIT_BLOCKS, _Units  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -235,8 +235,9 @@ def test_work_streams_to_dask_for_any_sample_count(dask_engine, scenario):
     # only the window in flight exists; --max-time stops it cleanly after a second
     result = run_monte_carlo(scenario, 10**12, seed=1, engine=dask_engine, max_time=1.0, progress=False)
     assert result.stopped_early and result.requested_samples == 10**12
-    blocks = -(-10**12 // BLOCK_SIZE)  # work units: a block each on numpy, KERNEL_UNIT_BLOCKS a kernel call on numba
-    assert dask_engine.last_map["items"] == (-(-blocks // KERNEL_UNIT_BLOCKS) if result.kernel == "numba" else blocks)
+    blocks = -(-10**12 // BLOCK_SIZE)  # work units: a block each on numpy, up to KERNEL_UNIT_BLOCKS a kernel call on numba
+    units = _Units(blocks, KERNEL_UNIT_BLOCKS, workers=dask_engine.workers)
+    assert dask_engine.last_map["items"] == (len(units) if result.kernel == "numba" else blocks)
     assert dask_engine.last_map["peak_in_flight"] <= dask_engine.last_map["window"]
     # the partial is a run of that many scenarios on the path it took (auto: numba for 10**12)
     local = run_monte_carlo(scenario, result.samples, seed=1, progress=False, workers=2, kernel=result.kernel)

@@ -138,6 +138,18 @@ def test_work_units_are_made_lazily():
     results.close()
 
 
+def test_kernel_units_cover_the_blocks_in_order_and_shrink_at_the_end():
+    from simulator.uncertainty.montecarlo import KERNEL_UNIT_BLOCKS, _Units
+
+    for blocks, workers in ((1, 2), (3, 2), (20, 1), (129, 2), (1000, 4)):
+        units = _Units(blocks, KERNEL_UNIT_BLOCKS, workers=workers)
+        made = list(units)
+        assert [block for unit in made for block in unit] == list(range(blocks)) and len(units) == len(made)
+        assert max(map(len, made)) <= KERNEL_UNIT_BLOCKS and len(made[-1]) == 1
+    # a trillion scenarios: the count without making the units
+    assert len(_Units(15_258_790, KERNEL_UNIT_BLOCKS, workers=2)) == 1_907_368
+
+
 def test_max_time_stops_cleanly_with_a_labelled_partial_result():
     result = run_monte_carlo(builtin_scenario(), samples=10**12, seed=1, max_time=0.5, progress=False, workers=1)
     assert result.stopped_early and result.requested_samples == 10**12 and 0 < result.samples < 10**9

@@ -894,15 +894,13 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
         if writer is not None:
             writer.close()
         raise
-    blocks_per_unit = max(1, chunk_size // samplers.BLOCK_SIZE)
-    if runner is not None:
-        # kernel calls of several blocks (the fold, block by block, is the same for any
-        # grouping), fewer when the run is too short to keep every worker busy
-        blocks_per_unit = max(1, min(KERNEL_UNIT_BLOCKS, n_blocks // (4 * max(1, engine.workers))))
-    n_units = -(-n_blocks // blocks_per_unit)
     # a lazy sequence: work units are made as the engine asks for them, so memory is flat
-    # for any sample count (a list of 10**14 / 2**16 units alone would be gigabytes)
-    units = _Units(n_blocks, blocks_per_unit)
+    # for any sample count (a list of 10**14 / 2**16 units alone would be gigabytes). On
+    # the compiled path a unit is one kernel call of up to KERNEL_UNIT_BLOCKS blocks,
+    # shrinking toward the end of the run so that the workers finish together.
+    units = (_Units(n_blocks, max(1, chunk_size // samplers.BLOCK_SIZE)) if runner is None
+             else _Units(n_blocks, KERNEL_UNIT_BLOCKS, workers=max(1, engine.workers)))
+    n_units = len(units)
     started = time.perf_counter()
     bar = None
     convergence: list = []
@@ -1026,18 +1024,38 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
 
 class _Units:
     """The run's work units (tuples of consecutive block indices), made on demand:
-    ``len()`` and iteration without a list, so memory does not grow with the sample count."""
+    ``len()`` and iteration without a list, so memory does not grow with the sample count.
 
-    def __init__(self, n_blocks: int, per_unit: int):
+    With ``workers`` (the compiled path), units shrink toward the end of the run, to
+    ``remaining // (4 workers)`` blocks (guided self-scheduling, Polychronopoulos & Kuck
+    1987) and 1 block last, so that no worker is left with a long unit while the others
+    have finished; the fold is block by block, so the grouping changes no number."""
+
+    def __init__(self, n_blocks: int, per_unit: int, workers: int | None = None):
         self.n_blocks, self.per_unit = int(n_blocks), int(per_unit)
+        self.share = 4 * int(workers) if workers else None
+
+    def _size(self, remaining: int) -> int:
+        return self.per_unit if self.share is None else max(1, min(self.per_unit, remaining // self.share))
 
     def __len__(self) -> int:
-        return -(-self.n_blocks // self.per_unit)
+        if self.share is None:
+            return -(-self.n_blocks // self.per_unit)
+        # full units while the remainder allows them, then the shrinking tail (at most
+        # per_unit x share blocks, counted one unit at a time)
+        full = max(0, (self.n_blocks - self.per_unit * self.share) // self.per_unit)
+        remaining, units = self.n_blocks - full * self.per_unit, full
+        while remaining > 0:
+            remaining -= self._size(remaining)
+            units += 1
+        return units
 
     def __iter__(self):
-        for start in range(0, self.n_blocks, self.per_unit):
-            yield tuple(range(start, min(start + self.per_unit, self.n_blocks)))
-
+        start = 0
+        while start < self.n_blocks:
+            size = self._size(self.n_blocks - start)
+            yield tuple(range(start, min(start + size, self.n_blocks)))
+            start += size
 
 
 def _check_percentiles(percentiles) -> tuple:
