@@ -48,3 +48,30 @@ def test_bad_input_is_one_line_and_writes_nothing(inputs, capsys, tmp_path):
     assert main(["sem", str(data), str(model), "--format", "gif", "--out", str(out)]) == 2
     assert "--format" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_out_is_checked_before_fitting_and_never_overwritten_without_force(inputs, capsys, tmp_path, monkeypatch):
+    import simulator.survey as survey
+
+    folder, data, model = inputs
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "fit.csv").write_text("mine\n", encoding="utf-8")
+
+    def no_fit(*args, **kwargs):  # the check comes first: no model is fitted for a refused folder
+        raise AssertionError("fitted before --out was checked")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(survey, "fit_sem", no_fit)
+        assert main(["sem", str(data), str(model), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("roq: error: --out:") and "fit.csv already exists" in err and "--force" in err and "\n" not in err
+    assert (out / "fit.csv").read_text(encoding="utf-8") == "mine\n"
+    # a first run into a fresh folder, then the same again: refused (an earlier run), replaced with --force
+    fresh = tmp_path / "fresh"
+    assert main(["sem", str(data), str(model), "--out", str(fresh), "--format", "png"]) == 0
+    capsys.readouterr()
+    assert main(["sem", str(data), str(model), "--out", str(fresh), "--format", "png"]) == 2
+    assert "holds the files of an earlier run" in capsys.readouterr().err
+    assert main(["sem", str(data), str(model), "--out", str(fresh), "--format", "svg", "--force"]) == 0
+    assert "path_diagram.svg" in {p.name for p in fresh.iterdir()} and not (fresh / "path_diagram.png").exists()

@@ -3,13 +3,13 @@
 Prints the fit table, estimates, effects and intervening-path tests; with ``--out DIR``
 writes every table as CSV (fit, estimates, SMC, effects, Sobel tests, reliability, HTMT,
 residuals, modification indices, normality, Mahalanobis, bootstrap), ``summary.txt`` and
-the path diagram with standardized estimates (``--format png,svg``). Everything is
-computed and drawn before the first file is written, so a failure writes nothing.
+the path diagram with standardized estimates (``--format png,svg``). The folder is
+checked before the model is fitted (an earlier run's files are replaced only with
+``--force``), and the files move in as one set, so a failure writes nothing.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from .simulate import add_engine_options, count, open_engine, seed_value
@@ -30,7 +30,8 @@ def register(subparsers) -> None:
     parser.add_argument("--estimator", choices=("ML", "GLS", "ULS"), default="ML", help="estimator (default ML)")
     parser.add_argument("--convention", choices=("amos", "lavaan"), default="amos",
                         help="amos: S with divisor N-1, chi-square (N-1)F (default); lavaan: divisor N, chi-square N F")
-    parser.add_argument("--out", metavar="DIR", help="write the tables (CSV), summary.txt and the path diagram into DIR")
+    parser.add_argument("--out", metavar="DIR", help="write the tables (CSV), summary.txt and the path diagram into DIR (refuses to overwrite without --force)")
+    parser.add_argument("--force", action="store_true", help="replace an earlier run's files in --out")
     parser.add_argument("--format", default="png,svg", metavar="FORMATS", help="path diagram formats: png, svg, pdf (default png,svg)")
     add_engine_options(parser)
     parser.set_defaults(handler=run)
@@ -68,6 +69,7 @@ def run(args) -> int:
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
     if bad or not formats:
         raise RoqInputError("--format", f"must be a comma-separated list of png, svg, pdf, got {args.format!r}")
+    outputs = _check_out(args, formats)  # before any computation: nothing is lost
     data, model = _read_inputs(args)
     fit = fit_sem(data, model, estimator=args.estimator, convention=args.convention)
     tables = {
@@ -93,26 +95,35 @@ def run(args) -> int:
         text.append(format_table("Modification indices (M.I. >= 4)", tables["modification_indices"][["Path", "M.I.", "Par Change"]].head(15)))
     summary = "\n\n".join(text)
     print(summary)
-    if args.out:
-        _write(args.out, tables, summary, fit, formats)
+    if outputs is not None:
+        _write(outputs, tables, summary, fit, formats)
     return 0
 
 
-def _write(out, tables, summary, fit, formats) -> None:
-    from .._files import atomic_write, prepare_directory
+#: Tables every run writes (more follow from the model and options: loadings, reliability,
+#: HTMT with latent variables, modification indices under ML, the bootstrap).
+_ALWAYS = ("fit", "estimates", "smc", "effects", "indirect_tests", "residuals", "normality", "mahalanobis")
+
+
+def _check_out(args, formats):
+    """The --out set (simulator._files.OutputSet), checked before the model is fitted; None without --out."""
+    if not args.out:
+        return None
+    from .._files import OutputSet
+
+    expected = [f"{name}.csv" for name in _ALWAYS] + ["summary.txt"] + [f"path_diagram.{fmt}" for fmt in formats]
+    return OutputSet(args.out, force=args.force, expected=expected).check()
+
+
+def _write(outputs, tables, summary, fit, formats) -> None:
+    """The tables, summary.txt and the path diagram as one set: all of them or nothing."""
     from ..survey.sem_diagram import path_diagram
 
     figure = path_diagram(fit)
-    images = {}
-    for fmt in formats:  # render first: a failure leaves the directory untouched
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=fmt, dpi=150)
-        images[fmt] = buffer.getvalue()
-    directory = prepare_directory(out)
-    written = []
-    for name, frame in tables.items():
-        written.append(atomic_write(directory / f"{name}.csv", lambda path, frame=frame: frame.to_csv(path, index=False)))
-    written.append(atomic_write(directory / "summary.txt", lambda path: Path(path).write_text(summary + "\n", encoding="utf-8")))
-    for fmt, blob in images.items():
-        written.append(atomic_write(directory / f"path_diagram.{fmt}", lambda path, blob=blob: Path(path).write_bytes(blob)))
-    print(f"\nwrote {len(written)} files into {directory}")
+    with outputs.staging() as stage:
+        for name, frame in tables.items():
+            frame.to_csv(stage / f"{name}.csv", index=False)
+        (stage / "summary.txt").write_text(summary + "\n", encoding="utf-8")
+        for fmt in formats:
+            figure.savefig(stage / f"path_diagram.{fmt}", format=fmt, dpi=150)
+    print(f"\nwrote {len(tables) + 1 + len(formats)} files into {outputs.directory}")
