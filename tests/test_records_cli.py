@@ -49,7 +49,7 @@ def test_records_writes_every_table_and_chart(policies, tmp_path, capsys):
     # a second run refuses before computing anything, and --force replaces
     before = (out / "records_outcomes.csv").stat().st_mtime_ns
     message = _error(capsys, ["records", str(policies), "--out", str(out)])
-    assert message.startswith("roq: error: --out: ") and "never overwrites" in message
+    assert message.startswith("roq: error: --out: ") and "holds the files of an earlier run" in message and "--force" in message
     assert (out / "records_outcomes.csv").stat().st_mtime_ns == before
     assert main(["records", str(policies), "--out", str(out), "--force", "--retention", "0.8"]) == 0
 

@@ -4,8 +4,8 @@ Reads and checks the table (a bad cell ends with ``roq: error: policies.csv: row
 column start_date: ...``), prints renewal and retention, survival, the SPSS-style driver
 regression, customer value and relationship capital, HVC staging and the ROQ inputs; with
 ``--out DIR`` also writes every table as ``records_<table>.csv`` (and ``--charts`` the
-charts). Existing files are never overwritten unless ``--force`` is given; this is checked
-before anything is computed. ``roq records-example OUT.csv`` writes a generated portfolio
+charts) as one set: all of them or nothing. The folder is checked before anything is
+computed; existing files (or an earlier run's) are replaced only with ``--force``. ``roq records-example OUT.csv`` writes a generated portfolio
 with known driver effects (see :mod:`simulator.records.generator`).
 """
 
@@ -51,7 +51,7 @@ def register(subparsers) -> None:
     parser.add_argument("--horizon", type=count, metavar="YEARS", help="CLV horizon in years (default: none, the closed form)")
     parser.add_argument("--as-of", metavar="DATE", help="observation date YYYY-MM-DD (default: the day after the latest start date)")
     parser.add_argument("--charts", nargs="?", const="png", metavar="FORMATS", help="also draw the charts into --out (png, svg, pdf; default png)")
-    parser.add_argument("--force", action="store_true", help="replace existing output files")
+    parser.add_argument("--force", action="store_true", help="replace existing output files (an earlier run's files are removed)")
     parser.set_defaults(handler=run)
 
     example = subparsers.add_parser("records-example", help="write a generated policy portfolio with known driver effects (CSV)",
@@ -63,19 +63,8 @@ def register(subparsers) -> None:
     example.set_defaults(handler=run_example)
 
 
-def _check_free(paths, force: bool) -> None:
-    from ..errors import RoqInputError
-
-    if force:
-        return
-    existing = [p for p in paths if Path(p).exists()]
-    if existing:
-        more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
-        raise RoqInputError("--out", f"{existing[0]}{more} already exist(s); roq records never overwrites: choose another directory or add --force")
-
-
 def run(args) -> int:
-    from .._files import atomic_write, prepare_directory
+    from .._files import OutputSet
     from ..errors import RoqInputError
     from ..records import analyse_records, read_policies
 
@@ -94,12 +83,10 @@ def run(args) -> int:
             retention = _number(retention)
         except argparse.ArgumentTypeError:
             raise RoqInputError("--retention", f"must be drivers, segment, portfolio, survival or a fraction, got {args.retention!r}") from None
-    if args.out:
-        out = Path(args.out)
-        if out.exists() and not out.is_dir():
-            raise RoqInputError("--out", f"{out} exists and is not a directory")
-        targets = [out / f"records_{name}.csv" for name in TABLES] + [out / f"{name}.{kind}" for name in CHARTS for kind in formats]
-        _check_free(targets, args.force)  # before any work: nothing is lost, nothing half-written
+    outputs = None
+    if args.out:  # checked before any work: nothing is lost; the files move in as one set
+        expected = [f"records_{name}.csv" for name in TABLES] + [f"{name}.{kind}" for name in CHARTS for kind in formats]
+        outputs = OutputSet(args.out, force=args.force, expected=expected).check()
     portfolio = read_policies(args.policies)
     analysis = analyse_records(portfolio, by=args.by, discount_rate=args.discount_rate, margin_rate=args.margin_rate, uplift=args.uplift,
                                retention=retention, horizon=args.horizon, as_of=args.as_of)
@@ -109,16 +96,15 @@ def run(args) -> int:
 
         figures = records_figures(analysis)
     print(analysis.summary())
-    if args.out:
-        directory = prepare_directory(args.out)
-        written = []
-        for name, frame in analysis.tables().items():
-            written.append(atomic_write(directory / f"records_{name}.csv", lambda path, frame=frame: frame.to_csv(path, index=False)))
-        if figures:
-            from ..reports import save_figures
+    if outputs is not None:
+        from ..reports import save_figures
 
-            written += save_figures(figures, directory, formats)
-        print(f"\nwrote {len(written)} files into {directory}")
+        tables = analysis.tables()
+        with outputs.staging() as stage:
+            for name, frame in tables.items():
+                frame.to_csv(stage / f"records_{name}.csv", index=False)
+            charts = save_figures(figures, stage, formats) if figures else []
+        print(f"\nwrote {len(tables) + len(charts)} files into {outputs.directory}")
     return 0
 
 
