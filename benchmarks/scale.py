@@ -181,7 +181,7 @@ def main() -> None:
           + "; ".join(f"{w}w {r['seconds']:.1f} s ({r['load'].split(',')[0]})" for pair in zip(dask_runs[1], dask_runs[2]) for w, r in zip((1, 2), pair)))
     for run in (one, two):
         layout = run["layout"]
-        print(f"  {label(run)}: {layout['tasks']} tasks of up to {layout['batch']} blocks, at most {layout['peak_in_flight']} in flight "
+        print(f"  {label(run)}: {layout['tasks']} tasks of up to {layout['batch']} work units ({layout['items']:,} units; a unit is up to 8 blocks on the numba kernel, 1 on numpy), at most {layout['peak_in_flight']} in flight "
               f"(window {layout['window']}); client + scheduler CPU {run['client_cpu_seconds']:.1f} s of {run['seconds']:.1f} s")
     same_all = all(run["fingerprint"] == local["fingerprint"] for run in [local, *dask_runs[1], *dask_runs[2]])
     print(f"statistics bit-identical in every run (local, every Dask run): {'yes' if same_all else 'NO'} (mean ROQ {local['roq_mean']!r})")
