@@ -383,3 +383,32 @@ def test_tile_moments_count_finite_values_only(length):
         assert count == finite.size
         assert math.isclose(total, finite.sum(), rel_tol=1e-12, abs_tol=1e-6)
         assert (low, high) == ((finite.min(), finite.max()) if finite.size else (math.inf, -math.inf))
+
+
+def test_a_slow_first_kernel_load_is_announced(monkeypatch):
+    """The first numba run of a machine compiles for about a minute: past
+    COMPILE_NOTICE_SECONDS the run says so (on stderr, before its clock starts), once."""
+    import time
+
+    scenario = builtin_scenario()
+    plan, _ = block_kernel.plan_for(scenario, ("roq",))
+    runner = block_kernel.BlockRunner.make(plan, scenario, "random", ("roq",), {}, 5e-4, 1e-9)
+    real = block_kernel.BlockRunner.run_unit
+
+    def slow(self, *args):  # as a compile would be
+        time.sleep(0.3)
+        return real(self, *args)
+
+    monkeypatch.setattr(block_kernel.BlockRunner, "run_unit", slow)
+    monkeypatch.setattr(block_kernel, "COMPILE_NOTICE_SECONDS", 0.05)
+    monkeypatch.setattr(block_kernel, "_warmed", set())
+    said = []
+    block_kernel.warm_kernel(runner, notice=said.append)
+    assert len(said) == 1 and said[0].startswith("roq: compiling the Monte Carlo kernel for this machine")
+    block_kernel.warm_kernel(runner, notice=said.append)  # warm: nothing more
+    assert len(said) == 1
+    monkeypatch.setattr(block_kernel, "_warmed", set())
+    monkeypatch.setattr(block_kernel.BlockRunner, "run_unit", real)
+    monkeypatch.setattr(block_kernel, "COMPILE_NOTICE_SECONDS", 30.0)
+    block_kernel.warm_kernel(runner, notice=said.append)  # loaded quickly: no notice
+    assert len(said) == 1

@@ -735,58 +735,70 @@ FUSED_TILE = 512
 
 
 @njit(**_OPTIONS)
-def fused_block(n, state, u, values, codes, parameters, tables, table_of, tail_index, tail_tables, sources, constants, modes, horizon,
-                output_codes, thresholds, threshold_counts, inverse_log_gamma, key_min, keep_inputs, keep_outputs):
-    """One Monte Carlo block of n scenarios, tile by tile: uniforms -> inverse CDFs -> model -> statistics.
+def fused_blocks(first_block, lengths, entropy, u, values, codes, parameters, tables, table_of, tail_index, tail_tables, sources, constants,
+                 modes, horizon, output_codes, thresholds, threshold_counts, inverse_log_gamma, key_min, keep_inputs, keep_outputs):
+    """Consecutive Monte Carlo blocks ``first_block, first_block + 1, ...`` of ``lengths``
+    scenarios each, tile by tile: uniforms -> inverse CDFs -> model -> statistics; each
+    block's statistics, packed (:func:`_pack_into`).
 
-    Uniforms: drawn from the PCG64 ``state`` (state high, low, increment high, low) when it
-    has them, as numpy's ``random((n, D)) + 2**-54`` (the same numbers), else rows of ``u``
-    (n, D). Inputs with code VALUE are read from ``values`` (D, n), filled by numpy. ``keep_inputs`` (D, n) and ``keep_outputs`` (K, n)
-    receive the block's inputs and outputs when they have n columns (else 0 columns).
-    Nothing of size n is made otherwise: each tile's numbers stay in cache from draw to
-    statistic. Returns per output: count (finite values), nonfinite, mean, m2, min, max,
-    exceed counts (K, max thresholds; x > t over finite x), bucket offset, and the
-    concatenated dense bucket arrays (counts, sums, squares) with their starts (K + 1):
-    summarise_block's partial, its buckets value for value (:func:`_fast_slots`), its sums
-    and M2 to rounding.
+    Uniforms: with ``entropy`` (the run seed's words, :func:`block_state`), each block's
+    own PCG64 stream (stream 0), drawn as numpy's ``random((n, D)) + 2**-54`` (the same
+    numbers); else (one block) the rows of ``u`` (n, D). Inputs with code VALUE are read
+    from ``values`` (D, n; one block), filled by numpy. ``keep_inputs`` (D, n) and
+    ``keep_outputs`` (K, n) receive the first block's inputs and outputs when they have n
+    columns (else 0 columns). Nothing of size n is made otherwise: each tile's numbers stay
+    in cache from draw to statistic. Per block and output: count (finite values), nonfinite,
+    mean, M2, min, max, exceed counts (x > t over finite x), bucket offset, and the dense
+    bucket arrays (counts, sums, squares): summarise_block's partial, its buckets value for
+    value (:func:`_fast_slots`), its sums and M2 to rounding. One call per unit of blocks
+    rather than per block: the Python between calls (seeding, dispatch, boxing, folding)
+    cost 300-400 us a block, 7-10% of a run.
     """
-    dims, k_outputs = codes.shape[0], output_codes.shape[0]
-    draw = state.shape[0] == 4
-    high_word, low_word = (state[0], state[1]) if draw else (np.uint64(0), np.uint64(0))
-    increment_high, increment_low = (state[2], state[3]) if draw else (np.uint64(0), np.uint64(0))
+    n_blocks, dims, k_outputs = lengths.shape[0], codes.shape[0], output_codes.shape[0]
+    draw = entropy.shape[0] > 0
     tile_u = np.empty((dims, FUSED_TILE))
     tile_values = np.empty((dims, FUSED_TILE))
     tile_out = np.empty((k_outputs, FUSED_TILE))
-    w = _model_workspace(sources, constants)
-    running = _running_statistics(k_outputs, thresholds.shape)
-    total, finite_count, low, high, centre, spread, exceed, window_low, window_size, counts, sums, squares, slots = running
+    w = _model_workspace(sources, constants)  # its constant rows are never written: reused block after block
+    packed = _empty_pack(n_blocks, k_outputs, thresholds.shape[1])
     shift = float(key_min - 1)
     margin = 1e-7 * inverse_log_gamma + 1e-9
-    for begin in range(0, n, FUSED_TILE):
-        m = min(FUSED_TILE, n - begin)
+    for b in range(n_blocks):
+        n = lengths[b]
+        high_word, low_word, increment_high, increment_low = np.uint64(0), np.uint64(0), np.uint64(0), np.uint64(0)
         if draw:
-            for i in range(m):
-                for j in range(dims):
-                    high_word, low_word, bits = _pcg64_step(high_word, low_word, increment_high, increment_low)
-                    tile_u[j, i] = np.int64(bits >> np.uint64(11)) * (1.0 / 9007199254740992.0) + 2.0**-54
-        else:
-            for i in range(m):
-                for j in range(dims):
-                    tile_u[j, i] = u[begin + i, j]
-        for j in range(dims):
-            if codes[j] == VALUE:
+            state = block_state(entropy, first_block + b, 0)
+            high_word, low_word, increment_high, increment_low = state[0], state[1], state[2], state[3]
+        keep = b == 0 and keep_inputs.shape[1] == n
+        keep_out = b == 0 and keep_outputs.shape[1] == n
+        total, finite_count, low, high, centre, spread, exceed, window_low, window_size, counts, sums, squares, slots = _running_statistics(
+            k_outputs, thresholds.shape)
+        for begin in range(0, n, FUSED_TILE):
+            m = min(FUSED_TILE, n - begin)
+            if draw:
                 for i in range(m):
-                    tile_values[j, i] = values[j, begin + i]
-        _inverse_cdf_columns(tile_u, m, codes, parameters, tables, table_of, tail_index, tail_tables, tile_values)
-        for start in range(0, m, TILE):
-            _model_tile(w, tile_values, start, min(TILE, m - start), sources, modes, horizon, output_codes, tile_out)
-        if keep_inputs.shape[1] == n:
-            keep_inputs[:, begin:begin + m] = tile_values[:, :m]
-        if keep_outputs.shape[1] == n:
-            keep_outputs[:, begin:begin + m] = tile_out[:, :m]
-        counts, sums, squares = _accumulate(tile_out, m, thresholds, threshold_counts, inverse_log_gamma, shift, margin, total, finite_count,
-                                            low, high, centre, spread, exceed, window_low, window_size, counts, sums, squares, slots)
-    return _finish(n, total, finite_count, low, high, spread, exceed, window_low, window_size, counts, sums, squares)
+                    for j in range(dims):
+                        high_word, low_word, bits = _pcg64_step(high_word, low_word, increment_high, increment_low)
+                        tile_u[j, i] = np.int64(bits >> np.uint64(11)) * (1.0 / 9007199254740992.0) + 2.0**-54
+            else:
+                for i in range(m):
+                    for j in range(dims):
+                        tile_u[j, i] = u[begin + i, j]
+            for j in range(dims):
+                if codes[j] == VALUE:
+                    for i in range(m):
+                        tile_values[j, i] = values[j, begin + i]
+            _inverse_cdf_columns(tile_u, m, codes, parameters, tables, table_of, tail_index, tail_tables, tile_values)
+            for start in range(0, m, TILE):
+                _model_tile(w, tile_values, start, min(TILE, m - start), sources, modes, horizon, output_codes, tile_out)
+            if keep:
+                keep_inputs[:, begin:begin + m] = tile_values[:, :m]
+            if keep_out:
+                keep_outputs[:, begin:begin + m] = tile_out[:, :m]
+            counts, sums, squares = _accumulate(tile_out, m, thresholds, threshold_counts, inverse_log_gamma, shift, margin, total, finite_count,
+                                                low, high, centre, spread, exceed, window_low, window_size, counts, sums, squares, slots)
+        packed = _pack_into(packed, b, _finish(n, total, finite_count, low, high, spread, exceed, window_low, window_size, counts, sums, squares))
+    return _trim_pack(packed)
 
 
 @njit(**_OPTIONS)
@@ -800,7 +812,7 @@ def _running_statistics(k_outputs, threshold_shape):
 
 @njit(**_OPTIONS)
 def _finish(n, total, finite_count, low, high, spread, exceed, window_low, window_size, counts, sums, squares):
-    """The block's statistics in :func:`fused_block`'s layout, bucket windows concatenated."""
+    """A block's statistics: per output count, nonfinite, mean, M2, extremes, exceed counts, offset; bucket windows concatenated."""
     k_outputs = total.shape[0]
     mean = np.zeros(k_outputs)
     m2 = np.zeros(k_outputs)
@@ -823,29 +835,9 @@ def _finish(n, total, finite_count, low, high, spread, exceed, window_low, windo
 
 
 @njit(**_OPTIONS)
-def fused_blocks(first_block, lengths, entropy, codes, parameters, tables, table_of, tail_index, tail_tables, sources, constants, modes,
-                 horizon, output_codes, thresholds, threshold_counts, inverse_log_gamma, key_min):
-    """Consecutive blocks ``first_block, first_block + 1, ...`` (``lengths`` scenarios each),
-    each drawn from its own stream (:func:`block_state`, stream 0) and run by
-    :func:`fused_block`, in one call: each block's statistics, packed (see
-    :func:`pack_block`). One call per unit of blocks rather than per block: the Python
-    between calls (seeding, dispatch, boxing, folding) cost 300-400 us a block with the
-    kernel's data in cache, 7-10% of the run."""
-    n_blocks, k_outputs = lengths.shape[0], output_codes.shape[0]
-    empty_u, empty_values = np.empty((0, codes.shape[0])), np.empty((codes.shape[0], 0))
-    empty_keep, empty_out = np.empty((codes.shape[0], 0)), np.empty((k_outputs, 0))
-    packed = _empty_pack(n_blocks, k_outputs, thresholds.shape[1])
-    for b in range(n_blocks):
-        state = block_state(entropy, first_block + b, 0)
-        statistics = fused_block(lengths[b], state, empty_u, empty_values, codes, parameters, tables, table_of, tail_index, tail_tables,
-                                 sources, constants, modes, horizon, output_codes, thresholds, threshold_counts, inverse_log_gamma, key_min,
-                                 empty_keep, empty_out)
-        packed = _pack_into(packed, b, statistics)
-    return _trim_pack(packed)
-
-
-@njit(**_OPTIONS)
 def _empty_pack(n_blocks, k_outputs, most_thresholds):
+    """Packed statistics of n_blocks blocks (see :func:`fused_blocks`), zeroed; the bucket
+    arrays of every (block, output) concatenated, with their starts (grown as filled)."""
     return (np.zeros((n_blocks, k_outputs), np.int64), np.zeros((n_blocks, k_outputs), np.int64), np.zeros((n_blocks, k_outputs)),
             np.zeros((n_blocks, k_outputs)), np.zeros((n_blocks, k_outputs)), np.zeros((n_blocks, k_outputs)),
             np.zeros((n_blocks, k_outputs, most_thresholds), np.int64), np.zeros((n_blocks, k_outputs), np.int64),
@@ -855,7 +847,7 @@ def _empty_pack(n_blocks, k_outputs, most_thresholds):
 
 @njit(**_OPTIONS)
 def _pack_into(packed, b, statistics):
-    """Block b's statistics (fused_block's tuple) into the packed arrays (buckets grown by doubling)."""
+    """Block b's statistics (:func:`_finish`'s tuple) into the packed arrays (buckets grown by doubling)."""
     finite, nonfinite, mean, m2, low, high, exceed, offset, starts, flat_counts, flat_sums, flat_squares = packed
     count, block_nonfinite, block_mean, block_m2, block_low, block_high, block_exceed, block_offset, block_starts, counts, sums, squares = statistics
     k_outputs = count.shape[0]
@@ -881,14 +873,6 @@ def _trim_pack(packed):
     finite, nonfinite, mean, m2, low, high, exceed, offset, starts, flat_counts, flat_sums, flat_squares = packed
     used = starts[starts.shape[0] - 1]
     return finite, nonfinite, mean, m2, low, high, exceed, offset, starts, flat_counts[:used].copy(), flat_sums[:used].copy(), flat_squares[:used].copy()
-
-
-@njit(**_OPTIONS)
-def pack_block(statistics, most_thresholds):
-    """One block's statistics (:func:`fused_block`'s tuple) as a pack of one: per block and
-    output, finite count, nonfinite, mean, M2, min, max, exceed counts, bucket offset; the
-    bucket arrays of every (block, output) concatenated, with their starts."""
-    return _trim_pack(_pack_into(_empty_pack(1, statistics[0].shape[0], most_thresholds), 0, statistics))
 
 
 @njit(**_OPTIONS)

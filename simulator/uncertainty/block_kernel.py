@@ -2,7 +2,7 @@
 
 The numpy path of :mod:`.montecarlo` evaluates a block in many whole-array passes (one per
 inverse CDF step, per model operation and per year, per statistic), each reading and
-writing 65,536-value temporaries. This kernel (numba, :func:`_numba_block.fused_block`)
+writing 65,536-value temporaries. This kernel (numba, :func:`_numba_block.fused_blocks`)
 works a block in tiles of 512 scenarios that stay in cache from draw to statistic: the
 uniforms (drawn in the kernel from the block's PCG64 stream, the same numbers as numpy's,
 under the random sampler without correlations; else from :mod:`.samplers`), the inputs'
@@ -387,7 +387,7 @@ def _buffer(name: str, shape: tuple, dtype=float) -> np.ndarray:
 
 
 class BlockStatistics(NamedTuple):
-    """Consecutive blocks' statistics as the kernel packs them (:func:`_numba_block.pack_block`:
+    """Consecutive blocks' statistics as the kernel packs them (:func:`_numba_block.fused_blocks`:
     per block and output, counts, mean, M2, extremes, thresholds, buckets), without partial
     dicts: :class:`KernelFold` folds them in place, :meth:`partial` makes one block's dict."""
 
@@ -495,32 +495,32 @@ class BlockRunner:
 
         plan = self.plan
         dims, k_outputs = len(plan.names), plan.output_codes.size
-        if self.draws:
-            state = _numba_block.block_state(seed_entropy(seed), int(block_index), 0)
-            u, values = _empty_rows(0, dims), _empty_rows(dims)
+        if self.draws:  # the kernel draws the block from its own stream
+            entropy, u, values = seed_entropy(seed), _empty_rows(0, dims), _empty_rows(dims)
         else:
-            state = _NO_STATE
+            entropy = _NO_STATE
             u = self.scenario.uniform_block(block_index, length, seed, self.sampler, out=_buffer("uniforms", (length, dims)))
             values = plan.numpy_rows(self.scenario, u, _buffer("inputs", (dims, length))) if (plan.codes == 0).any() else _empty_rows(dims)
         keep_inputs = np.empty((dims, length)) if keep else _empty_rows(dims)
         keep_outputs = np.empty((k_outputs, length)) if keep else _empty_rows(k_outputs)
-        arrays = _numba_block.fused_block(length, state, u, values, plan.codes, plan.parameters, plan.tables, plan.table_of, plan.tail_index,
-                                          plan.tail_tables, plan.sources, plan.constants, plan.modes, plan.horizon, plan.output_codes,
-                                          self.threshold_table, self.threshold_counts, self.inverse_log_gamma, self.key_min, keep_inputs, keep_outputs)
-        statistics = self._pack(_numba_block.pack_block(arrays, self.threshold_table.shape[1]))
+        statistics = self._kernel(block_index, [length], entropy, u, values, keep_inputs, keep_outputs)
         return (statistics, keep_inputs, keep_outputs) if keep else (statistics, None, None)
 
     def run_unit(self, first_block: int, lengths, seed: int) -> BlockStatistics:
-        """Consecutive blocks in one kernel call (:func:`_numba_block.fused_blocks`), the
-        kernel drawing each (``draws`` must hold; nothing kept): their packed statistics,
-        the same to the bit as :meth:`run`'s block by block."""
+        """Consecutive blocks in one kernel call, the kernel drawing each (``draws`` must
+        hold; nothing kept): their packed statistics, the same to the bit as :meth:`run`'s
+        block by block."""
+        dims, k_outputs = len(self.plan.names), self.plan.output_codes.size
+        return self._kernel(first_block, lengths, seed_entropy(seed), _empty_rows(0, dims), _empty_rows(dims), _empty_rows(dims), _empty_rows(k_outputs))
+
+    def _kernel(self, first_block, lengths, entropy, u, values, keep_inputs, keep_outputs) -> BlockStatistics:
         from . import _numba_block
 
         plan = self.plan
-        arrays = _numba_block.fused_blocks(int(first_block), np.asarray(lengths, np.int64), seed_entropy(seed), plan.codes, plan.parameters,
+        arrays = _numba_block.fused_blocks(int(first_block), np.asarray(lengths, np.int64), entropy, u, values, plan.codes, plan.parameters,
                                            plan.tables, plan.table_of, plan.tail_index, plan.tail_tables, plan.sources, plan.constants, plan.modes,
                                            plan.horizon, plan.output_codes, self.threshold_table, self.threshold_counts, self.inverse_log_gamma,
-                                           self.key_min)
+                                           self.key_min, keep_inputs, keep_outputs)
         return self._pack(arrays)
 
     def _pack(self, arrays) -> BlockStatistics:
@@ -531,9 +531,37 @@ class BlockRunner:
         return KernelFold(self.outputs, self.thresholds, self.relative_accuracy, self.min_magnitude)
 
 
+_warmed: set = set()
+#: Seconds of warming up after which :func:`warm_kernel` says the kernel is being compiled
+#: (a load from the cache takes about 0.4 s; a compile about a minute).
+COMPILE_NOTICE_SECONDS = 3.0
+
+
+def warm_kernel(runner: BlockRunner, notice=None) -> None:
+    """Compile the kernel for this machine (its first use: about a minute, once per numba
+    version; numba keeps the machine code on disk) or load it (about 3 s a process), by
+    running one scenario through it and folding it, before a run starts its clock. If that
+    takes over :data:`COMPILE_NOTICE_SECONDS`, ``notice(text)`` says why the run is slow to
+    start (a silent minute looks like a hang)."""
+    if "done" in _warmed:
+        return
+    timer = None
+    if notice is not None:
+        timer = threading.Timer(COMPILE_NOTICE_SECONDS, notice, ("roq: compiling the Monte Carlo kernel for this machine (its first use: "
+                                                                  "about a minute, once; later runs load it in seconds) ...",))
+        timer.daemon = True
+        timer.start()
+    try:
+        runner.fold().add(runner.run_unit(0, [1], 0))
+    finally:
+        if timer is not None:
+            timer.cancel()
+    _warmed.add("done")
+
+
 def run_block(plan: KernelPlan, scenario, block_index: int, length: int, seed: int, sampler: str, outputs: tuple, thresholds: dict,
               relative_accuracy: float, min_magnitude: float, keep: bool = False):
-    """One block on the compiled kernel (:func:`_numba_block.fused_block`): ``(partial, inputs, outputs)``.
+    """One block on the compiled kernel (:func:`_numba_block.fused_blocks`): ``(partial, inputs, outputs)``.
 
     The inputs (D, n) and outputs (K, n) are kept only with ``keep``, else None (see
     :meth:`BlockRunner.run`, which a run uses: it makes this call's settings once).

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -901,6 +902,10 @@ def run_monte_carlo(scenario: Scenario, samples: int | None = None, seed: int | 
     units = (_Units(n_blocks, max(1, chunk_size // samplers.BLOCK_SIZE)) if runner is None
              else _Units(n_blocks, KERNEL_UNIT_BLOCKS, workers=max(1, engine.workers)))
     n_units = len(units)
+    if runner is not None:  # compiled or loaded before the clock starts; a first-use compile is announced
+        from .block_kernel import warm_kernel
+
+        warm_kernel(runner, notice=None if progress is False else lambda text: print(text, file=sys.stderr, flush=True))
     started = time.perf_counter()
     bar = None
     convergence: list = []
