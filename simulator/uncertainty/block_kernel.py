@@ -539,7 +539,7 @@ COMPILE_NOTICE_SECONDS = 3.0
 
 def warm_kernel(runner: BlockRunner, notice=None) -> None:
     """Compile the kernel for this machine (its first use: about a minute, once per numba
-    version; numba keeps the machine code on disk) or load it (about 3 s a process), by
+    version; numba keeps the machine code on disk) or load it (about 0.4 s), by
     running one scenario through it and folding it, before a run starts its clock. If that
     takes over :data:`COMPILE_NOTICE_SECONDS`, ``notice(text)`` says why the run is slow to
     start (a silent minute looks like a hang)."""
